@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePurchase, parseOrRefuse, startUpdateSchema } from './purchase.ts';
+import { Refusal } from './errors.ts';
+
+const valid = () => ({
+  customerId: 'c1',
+  subscriber: { firstName: 'Jane', lastName: "Doe's", email: 'jane@example.com' },
+  deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+  payment: { gateway: 'payway', token: 'tok_visa' },
+  items: [{ offerId: 'daily-digital' }],
+});
+
+function issuesOf(body: unknown): string[] {
+  try {
+    parsePurchase(body);
+  } catch (error) {
+    assert.ok(error instanceof Refusal);
+    assert.equal(error.code, 'invalid');
+    return error.issues.map((i) => i.path);
+  }
+  assert.fail('expected a refusal');
+}
+
+test('accepts a valid purchase, names that fail later included, and defaults the kind', () => {
+  const purchase = parsePurchase(valid());
+  assert.equal(purchase.items[0].kind, 'subscription');
+  assert.equal(purchase.subscriber.lastName, "Doe's");
+});
+
+test('names every bad field by its full path, unknown fields too', () => {
+  const body: any = valid();
+  body.subscriber.email = 'nope';
+  body.items[0].price = 1;
+  body.extra = true;
+  body.deliveryAddress.country = 'usa';
+  assert.deepEqual(issuesOf(body).sort(), ['deliveryAddress.country', 'extra', 'items[0].price', 'subscriber.email']);
+});
+
+test('refuses a card number instead of a token without echoing it', () => {
+  const body: any = valid();
+  body.payment.token = '4242 4242-4242 4242';
+  try {
+    parsePurchase(body);
+    assert.fail('expected a refusal');
+  } catch (error) {
+    assert.ok(error instanceof Refusal);
+    assert.deepEqual(error.issues.map((i) => i.path), ['payment.token']);
+    assert.ok(!error.message.includes('4242'), 'card data never appears in a message');
+  }
+});
+
+test('enforces the limits of SPEC §9', () => {
+  const long: any = valid();
+  long.subscriber.firstName = 'x'.repeat(101);
+  long.deliveryAddress.line1 = 'x'.repeat(201);
+  long.items = Array.from({ length: 21 }, () => ({ offerId: 'weekend' }));
+  long.subscriber.email = `${'a'.repeat(250)}@example.com`;
+  assert.deepEqual(issuesOf(long).sort(), ['deliveryAddress.line1', 'items', 'subscriber.email', 'subscriber.firstName']);
+  const none: any = valid();
+  none.items = [];
+  assert.deepEqual(issuesOf(none), ['items']);
+});
+
+test('an Event Viewer update accepts only the editable fields', () => {
+  assert.deepEqual(parseOrRefuse(startUpdateSchema, { subscriber: { lastName: 'Doe' } }, 'the update'), { subscriber: { lastName: 'Doe' } });
+  assert.throws(
+    () => parseOrRefuse(startUpdateSchema, { subscriber: { lastName: 'Doe' }, deliveryAddress: { country: 'CA' }, offerId: 'x' }, 'the update'),
+    (error: Refusal) => error.issues.map((i) => i.path).sort().join() === 'deliveryAddress.country,offerId',
+  );
+});

@@ -1,0 +1,110 @@
+// The purchase input model and its validation rules and limits (SPEC §9, API.md "Consumer app").
+import { z } from 'zod';
+import { Refusal, type FieldIssue } from './errors.ts';
+
+const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const line = z.string().max(200, 'must be at most 200 characters');
+
+/** A card number: 13 to 19 digits, spaces or dashes allowed between them. */
+const CARD_NUMBER = /^\d(?:[ -]?\d){12,18}$/;
+
+/** A postal address of a purchase. */
+export const addressSchema = z.strictObject({
+  line1: line.trim().min(1, 'is required'),
+  line2: line.optional(),
+  unit: z.string().max(50, 'must be at most 50 characters').optional(),
+  city: line.trim().min(1, 'is required'),
+  postalCode: z.string().trim().min(1, 'is required').max(20, 'must be at most 20 characters'),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
+});
+
+/** The subscriber of a purchase: the names and email the new start is made for. */
+export const subscriberSchema = z.strictObject({
+  firstName: name,
+  lastName: name,
+  email: z.email('must be a valid email address').max(254, 'must be at most 254 characters'),
+});
+
+const token = z
+  .string()
+  .refine((value) => !CARD_NUMBER.test(value.trim()), 'a card number is not accepted: send the gateway token (tok_…) instead')
+  .refine((value) => CARD_NUMBER.test(value.trim()) || /^tok_[A-Za-z0-9_]{1,100}$/.test(value), 'must be a payment token such as tok_visa');
+
+/** Payment by a gateway token; card data is never accepted. */
+export const paymentSchema = z.strictObject({
+  gateway: z.enum(['payway', 'braintree']),
+  token,
+});
+
+/** The kinds of order item; all run the same chart. */
+export const ITEM_KINDS = ['subscription', 'asset', 'bundle'] as const;
+
+/** One order item of a purchase. */
+export const purchaseItemSchema = z.strictObject({
+  offerId: z.string().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  name: name.optional(),
+  kind: z.enum(ITEM_KINDS).default('subscription'),
+});
+
+/** The body of `POST /v1/purchases`. */
+export const purchaseSchema = z.strictObject({
+  sessionId: z.string().min(1).max(100).optional(),
+  customerId: z.string().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  subscriber: subscriberSchema,
+  deliveryAddress: addressSchema,
+  billingAddress: addressSchema.optional(),
+  payment: paymentSchema.optional(),
+  items: z.array(purchaseItemSchema).min(1, 'must hold at least one item').max(20, 'must hold at most 20 items'),
+});
+
+/** A validated purchase. */
+export type PurchaseInput = z.infer<typeof purchaseSchema>;
+
+/** The body of an Event Viewer update: only the fields a CSR may change (SPEC §6). */
+export const startUpdateSchema = z.strictObject({
+  subscriber: z
+    .strictObject({ firstName: name.optional(), lastName: name.optional(), email: subscriberSchema.shape.email.optional() })
+    .optional(),
+  deliveryAddress: addressSchema.omit({ country: true }).partial().strict().optional(),
+  billingAddress: addressSchema.omit({ country: true }).partial().strict().optional(),
+});
+
+/** A validated Event Viewer update. */
+export type StartUpdate = z.infer<typeof startUpdateSchema>;
+
+/** Formats a path of keys and indexes as `items[0].offerId`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** Turns zod issues into field issues, naming unknown fields by their full path too. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ path: formatPath([...issue.path, key]), message: 'is not a known field' });
+    } else {
+      issues.push({ path: formatPath(issue.path) || '(body)', message: issue.message });
+    }
+  }
+  return issues;
+}
+
+/** Parses a value with a schema, or throws a Refusal `invalid` naming every bad field. */
+export function parseOrRefuse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = fieldIssues(result.error);
+  throw new Refusal('invalid', `${what} is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+}
+
+/** Validates a purchase body (shape and limits; offers and sessions are checked by the engine). */
+export function parsePurchase(body: unknown): PurchaseInput {
+  const purchase = parseOrRefuse(purchaseSchema, body, 'the purchase');
+  return purchase;
+}

@@ -1,0 +1,3 @@
+// The state charts: the new-start chart and the helpers that read it.
+export * from './newStart.ts';
+export * from './chart.ts';

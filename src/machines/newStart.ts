@@ -1,0 +1,414 @@
+// The new-start chart (SPEC §3): one actor per order item. Each call state names in `meta` the
+// step or action the engine calls; the chart itself holds only `assign` actions, so it stays a
+// pure function of snapshot and event (DESIGN.md). Time, randomness and new event ids arrive in
+// the events the engine sends, never from inside the chart.
+import { assign, setup } from 'xstate';
+import {
+  BACKGROUND_RETRY,
+  EventStatus,
+  isStepName,
+  retryDelay,
+  stepByName,
+  type ErrorCategory,
+  type RetryPolicy,
+  type StepName,
+} from '../domain/index.ts';
+
+/** Why a call failed, as the chart records it. */
+export interface CallError {
+  message: string;
+  category: ErrorCategory;
+  /** True for a third party's "try later". */
+  transient: boolean;
+  /** A stable reason such as `card-declined`, when the third party gave one. */
+  reason?: string;
+}
+
+/** One execution of one step: the chart's view of an event row. Times are ms since the epoch. */
+export interface Execution {
+  eventId: string;
+  step: StepName;
+  status: EventStatus;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  reprocessOf: string | null;
+  error: CallError | null;
+}
+
+/** The retry bookkeeping of the call in progress (kept in context: `after` is not restored). */
+export interface CallProgress {
+  /** Calls made so far in this execution (1 once the first call is on its way). */
+  attempts: number;
+  firstFailureAt: number | null;
+  /** When the engine's timer should send `step.retry`, or null when no retry waits. */
+  nextAttemptAt: number | null;
+}
+
+/** What the steps returned that later steps and compensation need. */
+export interface Refs {
+  temporaryAccountNumber?: string;
+  authorizationAttempted?: boolean;
+  authorizationId?: string;
+  authorizedAmount?: number;
+  occupantId?: string;
+  occupantCreated?: boolean;
+  addressId?: string;
+  subscriptionId?: string;
+  accountNumber?: string;
+  captureId?: string;
+  capturedAmount?: number;
+  paymentId?: string;
+  mailed?: boolean;
+  voided?: boolean;
+  refunded?: boolean;
+  subscriptionStopped?: boolean;
+}
+
+/** What a step's call may return into `refs`. */
+export type StepOutput = Partial<
+  Pick<
+    Refs,
+    'authorizationId' | 'authorizedAmount' | 'occupantId' | 'addressId' | 'subscriptionId' | 'accountNumber' | 'captureId' | 'capturedAmount' | 'paymentId'
+  >
+>;
+
+/** The chart's context: plain JSON, no live resources. */
+export interface NewStartContext {
+  itemId: string;
+  complimentary: boolean;
+  /** When the in-request retry budget of the synchronous steps ends (ms since the epoch). */
+  syncDeadlineAt: number;
+  /** The STARTSTD event, once the order's synchronous part is committed. */
+  start: Execution | null;
+  /** The step execution in progress, failed, or last finished. */
+  current: Execution | null;
+  /** The execution the last transition finished (success or reprocessed), for the store. */
+  previous: Execution | null;
+  /** ADDRSTD and AUTHCC, recorded with STARTSTD as its children. */
+  syncEvents: Execution[];
+  call: CallProgress;
+  refs: Refs;
+  /** Why the synchronous part gave up, for the purchase answer. */
+  rejection: (CallError & { step: StepName }) | null;
+  /** Compensation calls refused for good; the item closes anyway and the CSR sees why. */
+  actionErrors: Array<CallError & { action: string }>;
+}
+
+/** What the engine passes to start an item. */
+export interface NewStartInput {
+  itemId: string;
+  complimentary: boolean;
+  syncDeadlineAt: number;
+  /** The id of the ADDRSTD event. */
+  firstEventId: string;
+  at: number;
+}
+
+/** The events of the chart; the engine sends every one of them. */
+export type NewStartEvent =
+  | { type: 'step.done'; at: number; output: StepOutput; nextEventId: string }
+  | { type: 'step.failed'; at: number; error: CallError; jitter: number }
+  | { type: 'step.retry'; at: number }
+  | { type: 'order.commit'; at: number; startEventId: string; temporaryAccountNumber: string; nextEventId: string }
+  | { type: 'order.abort'; at: number }
+  | { type: 'csr.reprocess'; at: number; eventId: string }
+  | { type: 'csr.close'; at: number }
+  | { type: 'shopper.cancel'; at: number };
+
+/** What a compensation or follow-up call does, besides the steps. */
+export type ActionCall = 'mail' | 'void' | 'refund' | 'stop-subscription';
+
+/** The `meta` of a call state: which step or action the engine calls there. */
+export interface CallMeta {
+  call: StepName | ActionCall;
+  /** Set for the steps of the event table. */
+  step?: { code: number; name: StepName; sync: boolean };
+}
+
+/** Options of the chart. */
+export interface NewStartOptions {
+  /** Retry policy per step or action; missing ones take the background default (SPEC §3). */
+  retry?: Partial<Record<StepName | ActionCall, RetryPolicy>>;
+}
+
+/** Compensation and mail must happen: they retry transient errors for as long as it takes. */
+const FOREVER: RetryPolicy = { ...BACKGROUND_RETRY, budgetMs: Infinity };
+
+const SYNC_STEPS = new Set<string>(['ADDRSTD', 'AUTHCC']);
+
+function execution(eventId: string, step: StepName, at: number, reprocessOf: string | null = null): Execution {
+  return { eventId, step, status: EventStatus.processing, attempts: 1, createdAt: at, updatedAt: at, reprocessOf, error: null };
+}
+
+const freshCall = (): CallProgress => ({ attempts: 1, firstFailureAt: null, nextAttemptAt: null });
+
+function giveUpError(call: string, error: CallError, context: NewStartContext, at: number): CallError {
+  if (!error.transient) return error;
+  const seconds = Math.round((at - (context.call.firstFailureAt ?? at)) / 1000);
+  return {
+    message: `${call} kept failing transiently (${context.call.attempts} calls over ${seconds} s); last error: ${error.message}`,
+    category: 'third-party',
+    transient: true,
+    reason: error.reason,
+  };
+}
+
+/** Builds the new-start chart with the given retry policies. */
+export function createNewStartMachine(options: NewStartOptions = {}) {
+  const policyOf = (call: string): RetryPolicy =>
+    options.retry?.[call as StepName | ActionCall] ?? (isStepName(call) ? stepByName(call).retry : FOREVER);
+
+  const machine = setup({
+    types: {} as { context: NewStartContext; events: NewStartEvent; input: NewStartInput | undefined },
+    guards: {
+      canRetry: ({ context, event }, params: { call: string }) => {
+        if (event.type !== 'step.failed' || !event.error.transient) return false;
+        const policy = policyOf(params.call);
+        const retryAt = event.at + retryDelay(policy, context.call.attempts, event.jitter);
+        if (SYNC_STEPS.has(params.call)) return retryAt <= context.syncDeadlineAt;
+        return event.at - (context.call.firstFailureAt ?? event.at) < policy.budgetMs;
+      },
+      occupantFound: ({ event }) => event.type === 'step.done' && event.output.occupantId !== undefined,
+      complimentary: ({ context }) => context.complimentary,
+      mustStopSubscription: ({ context }) => context.refs.accountNumber !== undefined && !context.refs.subscriptionStopped,
+      mustRefund: ({ context }) => context.refs.captureId !== undefined && !context.refs.refunded,
+      mustVoid: ({ context }) =>
+        context.refs.authorizationAttempted === true && context.refs.captureId === undefined && !context.refs.voided,
+    },
+    actions: {
+      beginExecution: assign(({ context, event }, params: { step: StepName }) => {
+        if (event.type !== 'step.done' && event.type !== 'order.commit') return {};
+        return {
+          current: execution(event.nextEventId, params.step, event.at),
+          call: freshCall(),
+          refs: params.step === 'AUTHCC' ? { ...context.refs, authorizationAttempted: true } : context.refs,
+        };
+      }),
+      beginAction: assign({ call: freshCall }),
+      recordSuccess: assign(({ context, event }) => {
+        if (event.type !== 'step.done' || !context.current) return {};
+        const done: Execution = { ...context.current, status: EventStatus.success, updatedAt: event.at, error: null };
+        const sync = SYNC_STEPS.has(done.step);
+        return {
+          previous: sync ? context.previous : done,
+          current: done,
+          syncEvents: sync ? [...context.syncEvents, done] : context.syncEvents,
+          refs: done.step === 'CREATESUBSCRIBER' ? { ...context.refs, ...event.output, occupantCreated: true } : { ...context.refs, ...event.output },
+        };
+      }),
+      markActionDone: assign(({ context }, params: { flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped' }) => ({
+        refs: { ...context.refs, [params.flag]: true },
+      })),
+      scheduleRetry: assign(({ context, event }, params: { call: string }) => {
+        if (event.type !== 'step.failed') return {};
+        const nextAttemptAt = event.at + retryDelay(policyOf(params.call), context.call.attempts, event.jitter);
+        const call = { ...context.call, firstFailureAt: context.call.firstFailureAt ?? event.at, nextAttemptAt };
+        const isStep = context.current?.step === params.call && context.current.status === EventStatus.processing;
+        return {
+          call,
+          current: isStep && context.current ? { ...context.current, updatedAt: event.at, error: event.error } : context.current,
+        };
+      }),
+      countAttempt: assign(({ context, event }) => {
+        const attempts = context.call.attempts + 1;
+        const current =
+          context.current && context.current.status === EventStatus.processing
+            ? { ...context.current, attempts, updatedAt: event.at }
+            : context.current;
+        return { call: { ...context.call, attempts, nextAttemptAt: null }, current };
+      }),
+      recordFailure: assign(({ context, event }, params: { call: string }) => {
+        if (event.type !== 'step.failed' || !context.current) return {};
+        const error = giveUpError(params.call, event.error, context, event.at);
+        const failed: Execution = { ...context.current, status: EventStatus.failed, updatedAt: event.at, error };
+        const start = context.start && { ...context.start, status: EventStatus.failed, updatedAt: event.at, error };
+        return { current: failed, start, call: { ...context.call, nextAttemptAt: null } };
+      }),
+      recordRejection: assign(({ context, event }, params: { call: StepName }) => {
+        if (event.type !== 'step.failed') return {};
+        const error = giveUpError(params.call, event.error, context, event.at);
+        const current = context.current && { ...context.current, status: EventStatus.failed, updatedAt: event.at, error };
+        return { current, rejection: { ...error, step: params.call }, call: { ...context.call, nextAttemptAt: null } };
+      }),
+      noteActionFailure: assign(({ context, event }, params: { call: ActionCall }) => {
+        if (event.type !== 'step.failed') return {};
+        const error = giveUpError(params.call, event.error, context, event.at);
+        return { actionErrors: [...context.actionErrors, { ...error, action: params.call }], call: { ...context.call, nextAttemptAt: null } };
+      }),
+      recordStart: assign(({ context, event }) => {
+        if (event.type !== 'order.commit') return {};
+        const start: Execution = { ...execution(event.startEventId, 'STARTSTD', event.at), status: EventStatus.success };
+        return { start, refs: { ...context.refs, temporaryAccountNumber: event.temporaryAccountNumber } };
+      }),
+      beginReprocess: assign(({ context, event }) => {
+        if (event.type !== 'csr.reprocess' || !context.current || !context.start) return {};
+        const replaced: Execution = { ...context.current, status: EventStatus.reprocessed, updatedAt: event.at };
+        return {
+          previous: replaced,
+          current: execution(event.eventId, replaced.step, event.at, replaced.eventId),
+          start: { ...context.start, status: EventStatus.success, updatedAt: event.at, error: null },
+          call: freshCall(),
+        };
+      }),
+      recordClose: assign(({ context, event }) => {
+        if (!context.current || !context.start) return {};
+        return {
+          current: { ...context.current, status: EventStatus.closed, updatedAt: event.at },
+          start: { ...context.start, status: EventStatus.closed, updatedAt: event.at },
+        };
+      }),
+    },
+  });
+
+  type Transition = { target: string; guard?: 'occupantFound' | 'complimentary'; actions?: 'recordSuccess' };
+
+  /** A state that calls one step: calling, waiting to retry, and (background steps) failed. */
+  const stepState = (step: StepName, done: Transition[]) => {
+    const definition = stepByName(step);
+    const sync = definition.sync;
+    const meta: CallMeta = { call: step, step: { code: definition.code, name: step, sync } };
+    const onDone = done.map((t) => ({ ...t, actions: 'recordSuccess' as const }));
+    return {
+      meta,
+      initial: 'calling' as const,
+      entry: { type: 'beginExecution' as const, params: { step } },
+      states: {
+        calling: {
+          on: {
+            'step.done': onDone,
+            'step.failed': [
+              { guard: { type: 'canRetry' as const, params: { call: step } }, target: 'waitingToRetry', actions: { type: 'scheduleRetry' as const, params: { call: step } } },
+              sync
+                ? { target: '#newStart.sync.rejected', actions: { type: 'recordRejection' as const, params: { call: step } } }
+                : { target: 'failed', actions: { type: 'recordFailure' as const, params: { call: step } } },
+            ],
+          },
+        },
+        waitingToRetry: { on: { 'step.retry': { target: 'calling', actions: 'countAttempt' as const } } },
+        ...(sync
+          ? {}
+          : {
+              failed: {
+                on: {
+                  'csr.reprocess': { target: 'calling', actions: 'beginReprocess' as const },
+                  'csr.close': { target: '#newStart.closing', actions: 'recordClose' as const },
+                },
+              },
+            }),
+      },
+    };
+  };
+
+  /** A state that calls an action which must happen: retried for ever, never parks the item. */
+  const actionState = (call: ActionCall, flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped', target: string) => ({
+    meta: { call } satisfies CallMeta,
+    initial: 'calling' as const,
+    entry: 'beginAction' as const,
+    states: {
+      calling: {
+        on: {
+          'step.done': { target, actions: { type: 'markActionDone' as const, params: { flag } } },
+          'step.failed': [
+            { guard: { type: 'canRetry' as const, params: { call } }, target: 'waitingToRetry', actions: { type: 'scheduleRetry' as const, params: { call } } },
+            { target, actions: { type: 'noteActionFailure' as const, params: { call } } },
+          ],
+        },
+      },
+      waitingToRetry: { on: { 'step.retry': { target: 'calling', actions: 'countAttempt' as const } } },
+    },
+  });
+
+  /** Undoes what was done, in order: stop the subscription, then refund or void. */
+  const compensation = (key: 'closing' | 'aborting', finalTarget: string) => ({
+    initial: 'routing' as const,
+    states: {
+      routing: {
+        always: [
+          { guard: 'mustStopSubscription' as const, target: 'stoppingSubscription' },
+          { guard: 'mustRefund' as const, target: 'refunding' },
+          { guard: 'mustVoid' as const, target: 'voiding' },
+          { target: 'compensated' },
+        ],
+      },
+      stoppingSubscription: actionState('stop-subscription', 'subscriptionStopped', `#newStart.${key}.routing`),
+      refunding: actionState('refund', 'refunded', `#newStart.${key}.routing`),
+      voiding: actionState('void', 'voided', `#newStart.${key}.routing`),
+      compensated: { type: 'final' as const },
+    },
+    onDone: finalTarget,
+  });
+
+  return machine.createMachine({
+    id: 'newStart',
+    context: ({ input }) => ({
+      itemId: input?.itemId ?? '',
+      complimentary: input?.complimentary ?? false,
+      syncDeadlineAt: input?.syncDeadlineAt ?? 0,
+      start: null,
+      current: input ? execution(input.firstEventId, 'ADDRSTD', input.at) : null,
+      previous: null,
+      syncEvents: [],
+      call: freshCall(),
+      refs: {},
+      rejection: null,
+      actionErrors: [],
+    }),
+    initial: 'sync',
+    states: {
+      sync: {
+        description: 'The synchronous part: runs inside the purchase request, all-or-nothing per order.',
+        initial: 'ADDRSTD',
+        on: { 'order.abort': '#newStart.aborting' },
+        states: {
+          ADDRSTD: stepState('ADDRSTD', [
+            { guard: 'complimentary', target: '#newStart.sync.STARTSTD' },
+            { target: '#newStart.sync.AUTHCC' },
+          ]),
+          AUTHCC: stepState('AUTHCC', [{ target: '#newStart.sync.STARTSTD' }]),
+          STARTSTD: {
+            description: "Waits for every item of the order; the order's commit records STARTSTD.",
+            meta: { call: 'STARTSTD', step: { code: 3, name: 'STARTSTD', sync: true } } satisfies CallMeta,
+            on: { 'order.commit': { target: '#newStart.FINDADDRESSOCCUPANT', actions: 'recordStart' } },
+          },
+          rejected: { description: 'The synchronous part gave up; the order is aborted.' },
+        },
+      },
+      FINDADDRESSOCCUPANT: stepState('FINDADDRESSOCCUPANT', [
+        { guard: 'occupantFound', target: '#newStart.ADDADDRESSOCCUPANT' },
+        { target: '#newStart.CREATESUBSCRIBER' },
+      ]),
+      CREATESUBSCRIBER: stepState('CREATESUBSCRIBER', [{ target: '#newStart.ADDADDRESSOCCUPANT' }]),
+      ADDADDRESSOCCUPANT: stepState('ADDADDRESSOCCUPANT', [{ target: '#newStart.ADDSUBSCRIPTION' }]),
+      ADDSUBSCRIPTION: stepState('ADDSUBSCRIPTION', [
+        { guard: 'complimentary', target: '#newStart.LINKOWNER' },
+        { target: '#newStart.CCFUNDCAPTURE' },
+      ]),
+      CCFUNDCAPTURE: stepState('CCFUNDCAPTURE', [{ target: '#newStart.PAYMENTNEWSTART' }]),
+      PAYMENTNEWSTART: stepState('PAYMENTNEWSTART', [{ target: '#newStart.UPDATEPAYMENTTRAN' }]),
+      UPDATEPAYMENTTRAN: stepState('UPDATEPAYMENTTRAN', [{ target: '#newStart.LINKOWNER' }]),
+      LINKOWNER: stepState('LINKOWNER', [{ target: '#newStart.CHGEMAILPREF' }]),
+      CHGEMAILPREF: stepState('CHGEMAILPREF', [{ target: '#newStart.confirming' }]),
+      confirming: {
+        description: 'Sends the confirmation mail carrying the permanent account number, once.',
+        ...actionState('mail', 'mailed', '#newStart.complete'),
+      },
+      complete: {
+        description: 'Provisioned. Not final: a shopper may still cancel the subscription.',
+        on: { 'shopper.cancel': '#newStart.cancelling' },
+      },
+      cancelling: actionState('stop-subscription', 'subscriptionStopped', '#newStart.cancelled'),
+      cancelled: { type: 'final' },
+      closing: { description: 'A CSR closed the failed start: undo what was done.', ...compensation('closing', '#newStart.closed') },
+      closed: { type: 'final' },
+      aborting: { description: "The order's synchronous part failed: void what was authorized.", ...compensation('aborting', '#newStart.aborted') },
+      aborted: { type: 'final' },
+    },
+  });
+}
+
+/** The new-start chart with the default retry policies. */
+export const newStartMachine = createNewStartMachine();
+
+/** The chart's type, for the engine. */
+export type NewStartMachine = ReturnType<typeof createNewStartMachine>;
