@@ -24,7 +24,8 @@ export interface CallContext {
 
 /** Address standardization (ADDRSTD): changes nothing, so it is not an effect. */
 export interface AddressStandardizer {
-  standardize(request: { address: Address }, context: CallContext): Promise<{ address: Address }>;
+  /** `field` names the address in a refusal's message. */
+  standardize(request: { address: Address; field: 'deliveryAddress' | 'billingAddress' }, context: CallContext): Promise<{ address: Address }>;
 }
 
 /** The payment gateways a purchase may name. */

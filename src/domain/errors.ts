@@ -16,10 +16,13 @@ export class PermanentError extends Error {
   readonly category: ErrorCategory;
   /** A stable machine-readable reason, such as `card-declined` or `undeliverable`. */
   readonly reason: string;
-  constructor(category: ErrorCategory, reason: string, message: string) {
+  /** The field of the purchase the refusal is about, by its full path, when there is one. */
+  readonly field?: string;
+  constructor(category: ErrorCategory, reason: string, message: string, field?: string) {
     super(message);
     this.category = category;
     this.reason = reason;
+    if (field) this.field = field;
   }
 }
 

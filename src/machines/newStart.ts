@@ -22,6 +22,8 @@ export interface CallError {
   transient: boolean;
   /** A stable reason such as `card-declined`, when the third party gave one. */
   reason?: string;
+  /** The purchase field the error is about (e.g. `subscriber.lastName`), when known. */
+  field?: string;
 }
 
 /** One execution of one step: the chart's view of an event row. Times are ms since the epoch. */

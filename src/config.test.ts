@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('every variable has a default', () => {
+  assert.deepEqual(loadConfig({}), {
+    dataDir: './data',
+    simLatencyMs: 0,
+    simFailureRate: 0,
+    simSeed: 1,
+    syncBudgetMs: 5_000,
+    processSyncDeadlineMs: 10_000,
+  });
+});
+
+test('an invalid value names its variable', () => {
+  assert.throws(() => loadConfig({ SIM_LATENCY_MS: 'fast' }), (e: Error) => e instanceof ConfigError && e.message.startsWith('SIM_LATENCY_MS'));
+  assert.throws(() => loadConfig({ SIM_FAILURE_RATE: '2' }), /SIM_FAILURE_RATE/);
+  assert.equal(loadConfig({ SIM_FAILURE_RATE: '0.25', DATA_DIR: '/tmp/x' }).simFailureRate, 0.25);
+});

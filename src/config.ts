@@ -1,0 +1,45 @@
+// Configuration (SPEC §10): the only reader of process.env. Every variable has a default; an
+// invalid value stops the start-up with a message naming the variable.
+
+/** The product's settings. */
+export interface Config {
+  /** DATA_DIR: where the embedded store and the simulators' stores live (default `./data`). */
+  dataDir: string;
+  /** SIM_LATENCY_MS: round-trip latency of every simulated third-party call, 0–10,000 ms (default 0). */
+  simLatencyMs: number;
+  /** SIM_FAILURE_RATE: probability 0–1 that a simulated call fails transiently (default 0). */
+  simFailureRate: number;
+  /** SIM_SEED: seed of the simulators' random source (default 1). */
+  simSeed: number;
+  /** SYNC_BUDGET_MS: in-request retry budget of ADDRSTD and AUTHCC (default 5,000). */
+  syncBudgetMs: number;
+  /** PROCESS_SYNC_DEADLINE_MS: how long a processSync purchase may wait (default 10,000). */
+  processSyncDeadlineMs: number;
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, integer = true): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new ConfigError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the configuration from the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    dataDir: env.DATA_DIR?.trim() || './data',
+    simLatencyMs: number(env, 'SIM_LATENCY_MS', 0, 0, 10_000),
+    simFailureRate: number(env, 'SIM_FAILURE_RATE', 0, 0, 1, false),
+    simSeed: number(env, 'SIM_SEED', 1, 0, 2 ** 32 - 1),
+    syncBudgetMs: number(env, 'SYNC_BUDGET_MS', 5_000, 0, 600_000),
+    processSyncDeadlineMs: number(env, 'PROCESS_SYNC_DEADLINE_MS', 10_000, 0, 600_000),
+  };
+}

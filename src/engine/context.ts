@@ -1,0 +1,42 @@
+// What the engine's parts share: the store, the runner, the clock and id sources, and settings.
+import type { EngineStore } from '../store/index.ts';
+import type { Runner, Snapshot } from './runner.ts';
+import { statePath } from '../machines/index.ts';
+
+/** Settings with their defaults applied. */
+export interface EngineSettings {
+  /** In-request budget for transient failures of ADDRSTD and AUTHCC, in ms (default 5,000). */
+  syncBudgetMs: number;
+  /** How long a processSync purchase waits before answering as split mode would, in ms (default 10,000). */
+  processSyncDeadlineMs: number;
+  /** Number of shards items are grouped in by order (default 1). */
+  shards: number;
+}
+
+/** The engine's shared parts. */
+export interface EngineContext {
+  store: EngineStore;
+  runner: Runner;
+  clock: () => number;
+  newId: (at: number) => string;
+  /** A fresh temporary account number: `T` and digits, unique. */
+  temporaryAccountNumber: () => string;
+  settings: EngineSettings;
+  /** Items a CSR or shopper action is running on: a second action at once gets 409. */
+  busy: Set<string>;
+}
+
+/** True once an item's synchronous part is over: at STARTSTD waiting for its order, or rejected. */
+export function syncSettled(snapshot: Snapshot): boolean {
+  const path = statePath(snapshot.value);
+  return path[0] !== 'sync' || path[1] === 'STARTSTD' || path[1] === 'rejected';
+}
+
+/** A generator of temporary account numbers that never repeats, even across restarts. */
+export function temporaryAccountNumbers(clock: () => number): () => string {
+  let last = 0;
+  return () => {
+    last = Math.max(last + 1, clock() * 1000);
+    return `T${last}`;
+  };
+}

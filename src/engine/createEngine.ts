@@ -1,0 +1,204 @@
+// The engine's composition: createEngine({ store, connectors, clock, ... }) (STYLE.md).
+import { monotonicFactory } from 'ulid';
+import type { EventEmitter } from 'eventemitter3';
+import {
+  STEPS,
+  stepByCode,
+  type ConsumerApp,
+  type Connectors,
+  type EventRecord,
+  type EventTypeToggles,
+  type ItemView,
+  type Offer,
+  type StartUpdate,
+} from '../domain/index.ts';
+import { createNewStartMachine, indexCallStates, isAtRest, itemStatusOf, type NewStartOptions } from '../machines/index.ts';
+import type { EngineStore, EventPage, EventQuery } from '../store/index.ts';
+import { createBus, type EngineEvents } from './bus.ts';
+import { temporaryAccountNumbers, type EngineContext, type EngineSettings } from './context.ts';
+import { cancelItem, closeStart, reprocessStart, updateStart, type ReprocessResult } from './csr.ts';
+import { placeOrder, type OrderOutcome, type PlaceOrderRequest } from './orders.ts';
+import { recover, type RecoveryReport } from './recovery.ts';
+import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
+import { itemView, progressOf } from './views.ts';
+
+/** What the engine is built from; every field but `store` and `connectors` has a default. */
+export interface EngineOptions extends Partial<EngineSettings> {
+  store: EngineStore;
+  connectors: Connectors;
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: () => number;
+  /** Uniform in [0, 1), for retry jitter (default Math.random). */
+  random?: () => number;
+  /** Retry policies per step or action (default SPEC §3's). */
+  retry?: NewStartOptions['retry'];
+  /** Named points on the commit path, for crash tests. */
+  debug?: DebugPoint;
+  /** Called when a commit fails and the engine cannot go on (default: crash the process). */
+  onFatal?: (error: Error) => void;
+}
+
+/** An item's view with its progress through the steps. */
+export type ItemDetail = ItemView & { progress: { done: number; total: number } };
+
+/** The detail of one new start for the Event Viewer (SPEC §6). */
+export interface StartDetail extends EventRecord {
+  children: EventRecord[];
+  state: unknown;
+  authorizedAmount: number | null;
+  offer: Offer | undefined;
+  audit: ReturnType<EngineStore['listAudit']>;
+}
+
+/** The provisioning engine. */
+export interface Engine {
+  /** Every durable change of an item's status. */
+  readonly bus: EventEmitter<EngineEvents>;
+  /** True once recovery has finished. */
+  readonly ready: boolean;
+  /** Recovers what an earlier process left; call once before taking requests. */
+  start(): Promise<RecoveryReport>;
+  placeOrder(request: PlaceOrderRequest): Promise<OrderOutcome>;
+  /** Keeps the first answer of an Idempotency-Key, to replay it. */
+  recordAnswer(appId: string, key: string, answer: { status: number; body: unknown }): Promise<void>;
+  getOrder(orderId: string): { orderId: string; appId: string; customerId: string; status: string; items: ItemDetail[] } | undefined;
+  getItem(itemId: string): ItemDetail | undefined;
+  /** The item's chart state value, for the live highlight. */
+  getItemState(itemId: string): Snapshot['value'] | undefined;
+  /** Resolves once the item is no longer in progress (complete, failed, closed, ...). */
+  settled(itemId: string): Promise<ItemDetail>;
+  listEvents(query: EventQuery): EventPage;
+  getStartDetail(eventId: string): StartDetail | undefined;
+  updateStart(startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord>;
+  reprocessStart(startEventId: string, operator: string): Promise<ReprocessResult>;
+  closeStart(startEventId: string, operator: string): Promise<EventRecord>;
+  cancelItem(itemId: string): Promise<ItemView>;
+  putApp(app: ConsumerApp): Promise<void>;
+  getApp(appId: string): ConsumerApp | undefined;
+  putOffer(offer: Offer): Promise<boolean>;
+  getOffer(offerId: string): Offer | undefined;
+  listOffers(): Offer[];
+  listEventTypes(): Array<{ code: number; name: string; sync: boolean } & EventTypeToggles>;
+  setEventTypeToggles(code: number, toggles: Partial<EventTypeToggles>): Promise<{ code: number; name: string; sync: boolean } & EventTypeToggles>;
+  /** How many items have an actor in memory. */
+  readonly liveItems: number;
+  /** Stops timers and actors and waits for staged writes; the store stays open. */
+  stop(): Promise<void>;
+}
+
+/** Builds an engine over a store and connectors. */
+export function createEngine(options: EngineOptions): Engine {
+  const clock = options.clock ?? Date.now;
+  const ulid = monotonicFactory();
+  const machine = createNewStartMachine({ retry: options.retry });
+  const callStates = indexCallStates(machine);
+  const bus = createBus();
+  const runner = new Runner({
+    store: options.store,
+    connectors: options.connectors,
+    machine,
+    clock,
+    random: options.random ?? Math.random,
+    newId: (at) => ulid(at),
+    bus,
+    debug: options.debug,
+    onFatal: options.onFatal,
+  });
+  const ctx: EngineContext = {
+    store: options.store,
+    runner,
+    clock,
+    newId: (at) => ulid(at),
+    temporaryAccountNumber: temporaryAccountNumbers(clock),
+    settings: {
+      syncBudgetMs: options.syncBudgetMs ?? 5_000,
+      processSyncDeadlineMs: options.processSyncDeadlineMs ?? 10_000,
+      shards: options.shards ?? 1,
+    },
+    busy: new Set(),
+  };
+  const { store } = options;
+  let ready = false;
+
+  const detail = (itemId: string): ItemDetail | undefined => {
+    const item = runner.itemOf(itemId);
+    const snapshot = runner.snapshotOf(itemId);
+    if (!item || !snapshot || itemStatusOf(snapshot.value) === 'aborted') return undefined;
+    return { ...itemView(item, snapshot), progress: progressOf(item, snapshot.context) };
+  };
+  const typeOf = (code: number) => {
+    const step = stepByCode(code)!;
+    return { code, name: step.name, sync: step.sync, ...store.getEventTypeToggles(code) };
+  };
+
+  return {
+    bus,
+    get ready() {
+      return ready;
+    },
+    get liveItems() {
+      return runner.size;
+    },
+    async start() {
+      const report = await recover(ctx);
+      ready = true;
+      return report;
+    },
+    placeOrder: (request) => placeOrder(ctx, request),
+    async recordAnswer(appId, key, answer) {
+      const record = store.getIdempotencyRecord(appId, key);
+      if (!record) return;
+      runner.stage({ idempotency: [{ appId, key, record: { ...record, answer } }] });
+      await runner.durable();
+    },
+    getOrder(orderId) {
+      const order = store.getOrder(orderId);
+      if (!order || order.status !== 'started') return undefined;
+      const items = order.itemIds.map(detail).filter((item): item is ItemDetail => item !== undefined);
+      return { orderId, appId: order.appId, customerId: order.customerId, status: order.status, items };
+    },
+    getItem: detail,
+    getItemState: (itemId) => runner.snapshotOf(itemId)?.value,
+    async settled(itemId) {
+      await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress' && !isClosing(s));
+      return detail(itemId)!;
+    },
+    listEvents(query) {
+      if (!store.getEventTypeToggles(query.typeCode).viewInEventViewer) return { items: [], nextCursor: null };
+      return store.listEvents(query);
+    },
+    getStartDetail(eventId) {
+      const event = store.getEvent(eventId);
+      if (!event || event.typeCode !== 3) return undefined;
+      const item = store.getItem(event.itemId)!;
+      const snapshot = runner.snapshotOf(event.itemId);
+      return {
+        ...event,
+        children: store.listChildEvents(eventId),
+        state: snapshot?.value,
+        authorizedAmount: snapshot?.context.refs.authorizedAmount ?? null,
+        offer: store.getOffer(item.offerId),
+        audit: store.listAudit(eventId),
+      };
+    },
+    updateStart: (startEventId, update, operator) => updateStart(ctx, startEventId, update, operator),
+    reprocessStart: (startEventId, operator) => reprocessStart(ctx, startEventId, operator),
+    closeStart: (startEventId, operator) => closeStart(ctx, startEventId, operator),
+    cancelItem: (itemId) => cancelItem(ctx, itemId),
+    putApp: (app) => store.putApp(app),
+    getApp: (appId) => store.getApp(appId),
+    putOffer: (offer) => store.putOffer(offer),
+    getOffer: (offerId) => store.getOffer(offerId),
+    listOffers: () => store.listOffers(),
+    listEventTypes: () => STEPS.map((step) => typeOf(step.code)),
+    async setEventTypeToggles(code, toggles) {
+      await store.setEventTypeToggles(code, { ...store.getEventTypeToggles(code), ...toggles });
+      return typeOf(code);
+    },
+    stop: () => runner.stop(),
+  };
+}
+
+function isClosing(snapshot: Snapshot): boolean {
+  return snapshot.status !== 'done' && ['closing', 'cancelling', 'aborting'].some((key) => typeof snapshot.value === 'object' && key in snapshot.value);
+}

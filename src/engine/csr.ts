@@ -1,0 +1,141 @@
+// What a CSR does to a failed start (SPEC §3, §6), and a shopper's cancel (SPEC §5). Each action
+// acts on the STARTSTD event id, only in the state that allows it, one at a time per item, and
+// is audited in the same transaction as the change it makes.
+import {
+  EventStatus,
+  Refusal,
+  STARTSTD_CODE,
+  stepByName,
+  type Address,
+  type AuditEntry,
+  type EventRecord,
+  type ItemRecord,
+  type StartData,
+  type StartUpdate,
+} from '../domain/index.ts';
+import { itemStatusOf } from '../machines/index.ts';
+import type { EngineContext } from './context.ts';
+import { eventRecord } from './project.ts';
+import type { Snapshot } from './runner.ts';
+import { itemView } from './views.ts';
+
+interface FailedStart {
+  start: EventRecord;
+  item: ItemRecord;
+  snapshot: Snapshot;
+}
+
+/** Runs `action` on a failed start, refusing a second action on the same item meanwhile. */
+async function onFailedStart<T>(ctx: EngineContext, startEventId: string, action: (start: FailedStart) => Promise<T>): Promise<T> {
+  const start = ctx.store.getEvent(startEventId);
+  if (!start || start.typeCode !== STARTSTD_CODE) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
+  if (ctx.busy.has(start.itemId)) throw new Refusal('conflict', 'another action on this start is in progress');
+  ctx.busy.add(start.itemId);
+  try {
+    const item = ctx.runner.itemOf(start.itemId);
+    const snapshot = ctx.runner.snapshotOf(start.itemId);
+    if (!item || !snapshot) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
+    const status = itemStatusOf(snapshot.value);
+    if (status !== 'failed') throw new Refusal('conflict', `only a failed start can be changed; this one is ${status}`);
+    return await action({ start, item, snapshot });
+  } finally {
+    ctx.busy.delete(start.itemId);
+  }
+}
+
+const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'], eventId: string, changes: AuditEntry['changes'] = []): AuditEntry => ({
+  at: new Date(ctx.clock()).toISOString(),
+  operator,
+  action,
+  eventId,
+  changes,
+});
+
+/** Changes the editable fields of a failed start (SPEC §6); resolves to the updated STARTSTD event. */
+export function updateStart(ctx: EngineContext, startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord> {
+  return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
+    const changes: AuditEntry['changes'] = [];
+    const data = applyUpdate(item.data, update, changes);
+    const updated: ItemRecord = { ...item, data };
+    const startRow = eventRecord(updated, snapshot.context, snapshot.context.start!, ctx.store.getOffer(item.offerId));
+    ctx.runner.refreshItem(updated);
+    ctx.runner.stage({
+      items: [updated],
+      events: [{ event: startRow, previousStatus: startRow.status }],
+      audit: [audit(ctx, operator, 'update', startEventId, changes)],
+    });
+    await ctx.runner.durable();
+    return startRow;
+  });
+}
+
+function applyUpdate(data: StartData, update: StartUpdate, changes: AuditEntry['changes']): StartData {
+  const next: StartData = { subscriber: { ...data.subscriber }, deliveryAddress: { ...data.deliveryAddress }, billingAddress: { ...data.billingAddress } };
+  const apply = <T extends object>(section: keyof StartData, target: T, patch: Partial<T> | undefined) => {
+    for (const [field, value] of Object.entries(patch ?? {})) {
+      const from = (target as Record<string, unknown>)[field];
+      if (value === undefined || value === from) continue;
+      (target as Record<string, unknown>)[field] = value;
+      changes.push({ field: `${section}.${field}`, from: from ?? null, to: value });
+    }
+  };
+  apply('subscriber', next.subscriber, update.subscriber);
+  apply<Address>('deliveryAddress', next.deliveryAddress, update.deliveryAddress);
+  apply<Address>('billingAddress', next.billingAddress, update.billingAddress);
+  return next;
+}
+
+/** What a reprocess answers: the start, and the new child event that replaces the failed one. */
+export interface ReprocessResult {
+  eventId: string;
+  itemId: string;
+  status: EventStatus;
+  reprocessEventId: string;
+}
+
+/** Re-runs the failed step with the current data and offer, then the rest (SPEC §3). */
+export function reprocessStart(ctx: EngineContext, startEventId: string, operator: string): Promise<ReprocessResult> {
+  return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
+    const failedStep = snapshot.context.current!.step;
+    if (!ctx.store.getEventTypeToggles(STARTSTD_CODE).allowResubmit) {
+      throw new Refusal('conflict', 'Allow resubmit is off for STARTSTD');
+    }
+    if (!ctx.store.getEventTypeToggles(stepByName(failedStep).code).allowResubmit) {
+      throw new Refusal('conflict', `Allow resubmit is off for ${failedStep}`);
+    }
+    const at = ctx.clock();
+    const eventId = ctx.newId(at);
+    const taken = ctx.runner.send(item.itemId, { type: 'csr.reprocess', at, eventId }, { audit: [audit(ctx, operator, 'reprocess', startEventId)] });
+    if (!taken) throw new Refusal('conflict', 'the start can no longer be reprocessed');
+    await ctx.runner.durable();
+    return { eventId: startEventId, itemId: item.itemId, status: EventStatus.success, reprocessEventId: eventId };
+  });
+}
+
+/** Marks a failed start closed and compensates what was done (SPEC §3); resolves to STARTSTD. */
+export function closeStart(ctx: EngineContext, startEventId: string, operator: string): Promise<EventRecord> {
+  return onFailedStart(ctx, startEventId, async ({ item }) => {
+    const taken = ctx.runner.send(item.itemId, { type: 'csr.close', at: ctx.clock() }, { audit: [audit(ctx, operator, 'close', startEventId)] });
+    if (!taken) throw new Refusal('conflict', 'the start can no longer be closed');
+    await ctx.runner.durable();
+    return ctx.store.getEvent(startEventId)!;
+  });
+}
+
+/** A shopper's cancel of a complete item: the circulation system records a stop (SPEC §5). */
+export async function cancelItem(ctx: EngineContext, itemId: string) {
+  const item = ctx.runner.itemOf(itemId);
+  const snapshot = ctx.runner.snapshotOf(itemId);
+  if (!item || !snapshot) throw new Refusal('not-found', `no item ${itemId}`);
+  if (ctx.busy.has(itemId)) throw new Refusal('conflict', 'another action on this item is in progress');
+  const status = itemStatusOf(snapshot.value);
+  if (status !== 'complete') throw new Refusal('conflict', `only a complete subscription can be cancelled; this one is ${status}`);
+  ctx.busy.add(itemId);
+  try {
+    ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() });
+    await ctx.runner.durable();
+    return itemView(item, ctx.runner.snapshotOf(itemId)!);
+  } finally {
+    ctx.busy.delete(itemId);
+  }
+}

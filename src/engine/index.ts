@@ -1,0 +1,8 @@
+// The engine: actors per item, persist-before-act, recovery, CSR actions, the notification bus.
+export { createEngine, type Engine, type EngineOptions, type ItemDetail, type StartDetail } from './createEngine.ts';
+export type { OrderOutcome, PlaceOrderRequest, PlacedItem } from './orders.ts';
+export type { ReprocessResult } from './csr.ts';
+export type { RecoveryReport } from './recovery.ts';
+export type { EngineEvents } from './bus.ts';
+export { customerKey, type DebugPoint } from './runner.ts';
+export { CLOSED_MESSAGE } from './project.ts';

@@ -1,0 +1,218 @@
+// Placing an order (SPEC §3–§4): the order and its key are durable before the first call; the
+// synchronous part of every item runs, all-or-nothing; the answer waits for STARTSTD to be
+// flushed, or with processSync for the end of every item or the deadline.
+import { createHash } from 'node:crypto';
+import {
+  Refusal,
+  type ConsumerApp,
+  type ItemRecord,
+  type Offer,
+  type OrderRecord,
+  type PurchaseInput,
+} from '../domain/index.ts';
+import { itemStatusOf, statePath } from '../machines/index.ts';
+import type { IdempotencyRecord } from '../store/index.ts';
+import { syncSettled, type EngineContext } from './context.ts';
+import type { Snapshot } from './runner.ts';
+
+/** A purchase to place, already validated by `parsePurchase`. */
+export interface PlaceOrderRequest {
+  appId: string;
+  /** The client's Idempotency-Key (scoped to the app). */
+  idempotencyKey: string;
+  purchase: PurchaseInput;
+}
+
+/** An item of a successful answer. */
+export interface PlacedItem {
+  itemId: string;
+  startEventId: string;
+  temporaryAccountNumber: string;
+  accountNumber?: string;
+  status: 'in_progress' | 'complete' | 'failed' | 'closed';
+  failedStep?: string;
+  errorMessage?: string;
+}
+
+/** What a purchase comes to. Refusals (402, 409, 422, 503) are thrown as `Refusal`. */
+export type OrderOutcome =
+  /** The key was answered before: the first answer, to replay as it was. */
+  | { kind: 'replay'; answer: { status: number; body: unknown } }
+  /** Split mode (or processSync past its deadline): provisioning goes on in the background. */
+  | { kind: 'accepted'; orderId: string; items: PlacedItem[] }
+  /** processSync: every step of every item succeeded. */
+  | { kind: 'complete'; orderId: string; items: PlacedItem[] }
+  /** processSync: a background step failed; the start waits in the Event Viewer. */
+  | { kind: 'failed'; orderId: string; items: PlacedItem[] };
+
+/** Places an order: see the file comment. */
+export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest): Promise<OrderOutcome> {
+  const { store, runner, clock, newId, settings } = ctx;
+  const { appId, idempotencyKey, purchase } = request;
+  const app = store.getApp(appId);
+  if (!app) throw new Refusal('not-found', `consumer app ${appId} does not exist`);
+  const offers = checkOffers(ctx, purchase);
+
+  const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
+  const at = clock();
+  const orderId = newId(at);
+  const existing = await store.claimIdempotencyKey(appId, idempotencyKey, { bodyHash, orderId });
+  if (existing) return answerForExisting(existing, bodyHash);
+
+  const { order, items } = buildOrder(ctx, app, request, offers, orderId, at);
+  runner.stage({ orders: [order], items });
+  for (const item of items) {
+    runner.spawn(item, {
+      itemId: item.itemId,
+      complimentary: item.complimentary,
+      syncDeadlineAt: at + settings.syncBudgetMs,
+      firstEventId: newId(at),
+      at,
+    });
+  }
+  const settled = await Promise.all(items.map((item) => runner.waitFor(item.itemId, syncSettled)));
+  const rejected = settled.find((snapshot) => snapshot.context.rejection);
+  if (rejected) return abortOrder(ctx, order, rejected);
+
+  const committedAt = clock();
+  const placed: PlacedItem[] = items.map((item) => {
+    const startEventId = newId(committedAt);
+    const temporaryAccountNumber = ctx.temporaryAccountNumber();
+    runner.send(item.itemId, { type: 'order.commit', at: committedAt, startEventId, temporaryAccountNumber, nextEventId: newId(committedAt) });
+    return { itemId: item.itemId, startEventId, temporaryAccountNumber, status: 'in_progress' };
+  });
+  runner.stage({ orders: [{ ...order, status: 'started' }], settledOrders: [orderId] });
+  await runner.durable();
+  if (!order.processSync) return { kind: 'accepted', orderId, items: placed };
+  return awaitProvisioning(ctx, orderId, placed);
+}
+
+function checkOffers(ctx: EngineContext, purchase: PurchaseInput): Offer[] {
+  const issues: Array<{ path: string; message: string }> = [];
+  const offers = purchase.items.map((item, index) => {
+    const offer = ctx.store.getOffer(item.offerId);
+    if (!offer) issues.push({ path: `items[${index}].offerId`, message: `no offer ${item.offerId} exists` });
+    return offer!;
+  });
+  if (issues.length) throw new Refusal('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
+  if (!purchase.payment && offers.some((offer) => offer.price > 0)) {
+    const message = 'is required unless every item is complimentary (price 0)';
+    throw new Refusal('invalid', `payment ${message}`, { issues: [{ path: 'payment', message }] });
+  }
+  return offers;
+}
+
+function answerForExisting(existing: IdempotencyRecord, bodyHash: string): OrderOutcome {
+  if (existing.bodyHash !== bodyHash) {
+    throw new Refusal('idempotency-mismatch', 'this Idempotency-Key was used with another request body');
+  }
+  if (existing.answer) return { kind: 'replay', answer: existing.answer };
+  throw new Refusal('idempotency-in-flight', 'the first request with this Idempotency-Key is still running');
+}
+
+function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderRequest, offers: Offer[], orderId: string, at: number) {
+  const { purchase } = request;
+  const createdAt = new Date(at).toISOString();
+  const shard = shardOf(orderId, ctx.settings.shards);
+  const items: ItemRecord[] = purchase.items.map((line, index) => {
+    const offer = offers[index];
+    return {
+      itemId: ctx.newId(at),
+      orderId,
+      appId: app.id,
+      customerId: purchase.customerId,
+      shard,
+      name: line.name ?? offer.name,
+      kind: line.kind,
+      offerId: offer.offerId,
+      price: offer.price,
+      complimentary: offer.price === 0,
+      gateway: purchase.payment?.gateway,
+      paymentToken: purchase.payment?.token,
+      lookupStrategy: app.lookupStrategy,
+      data: {
+        subscriber: purchase.subscriber,
+        deliveryAddress: purchase.deliveryAddress,
+        billingAddress: purchase.billingAddress ?? purchase.deliveryAddress,
+      },
+      createdAt,
+    };
+  });
+  const order: OrderRecord = {
+    orderId,
+    appId: app.id,
+    customerId: purchase.customerId,
+    ...(purchase.sessionId ? { sessionId: purchase.sessionId } : {}),
+    idempotencyKey: request.idempotencyKey,
+    status: 'pending',
+    processSync: app.processSync,
+    itemIds: items.map((item) => item.itemId),
+    createdAt,
+  };
+  return { order, items };
+}
+
+/** The shard of an order: items are grouped by order so one host can own them (DESIGN.md). */
+export function shardOf(orderId: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0;
+  for (let i = 0; i < orderId.length; i++) hash = (hash * 31 + orderId.charCodeAt(i)) | 0;
+  return Math.abs(hash) % shards;
+}
+
+async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snapshot): Promise<never> {
+  const { runner, clock } = ctx;
+  const at = clock();
+  for (const itemId of order.itemIds) runner.send(itemId, { type: 'order.abort', at });
+  runner.stage({
+    orders: [{ ...order, status: 'aborted' }],
+    settledOrders: [order.orderId],
+    idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
+  });
+  // Answer only once every authorization of the order is voided.
+  await Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
+  throw rejectionRefusal(rejected);
+}
+
+function rejectionRefusal(snapshot: Snapshot): Refusal {
+  const rejection = snapshot.context.rejection!;
+  if (rejection.transient) {
+    return new Refusal('unavailable', `${rejection.step} is unavailable: ${rejection.message}`, { details: { failedStep: rejection.step } });
+  }
+  if (rejection.step === 'AUTHCC') return new Refusal('declined', rejection.message, { details: { failedStep: 'AUTHCC' } });
+  return new Refusal('invalid', rejection.message, {
+    issues: [{ path: rejection.field ?? 'deliveryAddress', message: rejection.message }],
+    details: { failedStep: rejection.step },
+  });
+}
+
+const finished = (snapshot: Snapshot) => {
+  const status = itemStatusOf(snapshot.value);
+  return status !== 'in_progress';
+};
+
+async function awaitProvisioning(ctx: EngineContext, orderId: string, placed: PlacedItem[]): Promise<OrderOutcome> {
+  const { runner, settings } = ctx;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), settings.processSyncDeadlineMs);
+  });
+  const all = Promise.all(placed.map((item) => runner.waitFor(item.itemId, finished)));
+  const result = await Promise.race([all, deadline]);
+  clearTimeout(timer);
+  if (result === 'deadline') return { kind: 'accepted', orderId, items: placed };
+  const items = placed.map((item, index): PlacedItem => {
+    const snapshot = result[index];
+    const status = itemStatusOf(snapshot.value);
+    const failed = status !== 'complete';
+    return {
+      ...item,
+      status: status === 'cancelled' || status === 'aborted' ? 'failed' : status,
+      ...(snapshot.context.refs.accountNumber ? { accountNumber: snapshot.context.refs.accountNumber } : {}),
+      ...(failed
+        ? { failedStep: snapshot.context.current?.step ?? statePath(snapshot.value)[0], errorMessage: snapshot.context.current?.error?.message ?? status }
+        : {}),
+    };
+  });
+  return { kind: items.every((item) => item.status === 'complete') ? 'complete' : 'failed', orderId, items };
+}

@@ -1,0 +1,88 @@
+// What one transition writes (SPEC §2, §4): the event rows whose execution changed, account
+// numbers that find the start, and the item's provisioning status for the notification log.
+// A pure function of the item and the two contexts, so it is tested without a store.
+import { EventStatus, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type Offer } from '../domain/index.ts';
+import type { Execution, NewStartContext } from '../machines/index.ts';
+import type { EventWrite } from '../store/index.ts';
+import { callRequest } from './calls.ts';
+
+/** The message a shopper sees for a start customer service closed. */
+export const CLOSED_MESSAGE = 'Customer service closed this start; no subscription was created.';
+
+/** The rows one transition changes. */
+export interface Projection {
+  events: EventWrite[];
+  accountNumbers: Array<{ accountNumber: string; startEventId: string }>;
+}
+
+/** The event row of one execution of one step of an item. */
+export function eventRecord(item: ItemRecord, context: NewStartContext, execution: Execution, offer: Offer | undefined): EventRecord {
+  const start = execution.step === 'STARTSTD';
+  return {
+    eventId: execution.eventId,
+    typeCode: stepByName(execution.step).code,
+    typeName: execution.step,
+    status: execution.status,
+    itemId: item.itemId,
+    orderId: item.orderId,
+    appId: item.appId,
+    parentEventId: start ? null : (context.start?.eventId ?? null),
+    reprocessOf: execution.reprocessOf,
+    createdAt: new Date(execution.createdAt).toISOString(),
+    updatedAt: new Date(execution.updatedAt).toISOString(),
+    attempts: execution.attempts,
+    errorMessage: execution.error?.message ?? null,
+    errorCategory: execution.error?.category ?? null,
+    data: start
+      ? { ...item.data, offerId: item.offerId, name: item.name, kind: item.kind, price: item.price }
+      : callRequest(execution.step as Exclude<typeof execution.step, 'STARTSTD'>, { item, refs: context.refs, offer }),
+    accountNumber: context.refs.accountNumber ?? context.refs.temporaryAccountNumber ?? null,
+  };
+}
+
+function statusBefore(prev: NewStartContext | null, eventId: string): EventStatus | null {
+  if (!prev) return null;
+  for (const execution of [prev.current, prev.previous, prev.start, ...prev.syncEvents]) {
+    if (execution?.eventId === eventId) return execution.status;
+  }
+  return null;
+}
+
+/** The event rows and account numbers a transition from `prev` to `next` writes. */
+export function projectTransition(item: ItemRecord, prev: NewStartContext | null, next: NewStartContext, offer: Offer | undefined): Projection {
+  const projection: Projection = { events: [], accountNumbers: [] };
+  const start = next.start;
+  // Nothing is visible before STARTSTD: the synchronous part is all-or-nothing.
+  if (!start) return projection;
+  const changed = new Map<string, Execution>();
+  const committedNow = !prev?.start;
+  if (committedNow) {
+    for (const execution of next.syncEvents) changed.set(execution.eventId, execution);
+    projection.accountNumbers.push({ accountNumber: next.refs.temporaryAccountNumber!, startEventId: start.eventId });
+  }
+  const accountNumberChanged = next.refs.accountNumber !== prev?.refs.accountNumber;
+  if (start !== prev?.start || accountNumberChanged) changed.set(start.eventId, start);
+  if (accountNumberChanged && next.refs.accountNumber) {
+    projection.accountNumbers.push({ accountNumber: next.refs.accountNumber, startEventId: start.eventId });
+  }
+  if (next.previous && next.previous !== prev?.previous) changed.set(next.previous.eventId, next.previous);
+  if (next.current && next.current !== prev?.current && next.current.step !== 'ADDRSTD' && next.current.step !== 'AUTHCC') {
+    changed.set(next.current.eventId, next.current);
+  }
+  for (const execution of changed.values()) {
+    projection.events.push({ event: eventRecord(item, next, execution, offer), previousStatus: committedNow ? null : statusBefore(prev, execution.eventId) });
+  }
+  return projection;
+}
+
+/** The error message a shopper and the order see for an item at a status. */
+export function itemErrorMessage(status: ItemStatus | 'aborted', context: NewStartContext): string | null {
+  if (status === 'failed') return context.current?.error?.message ?? null;
+  if (status === 'closed') return CLOSED_MESSAGE;
+  return null;
+}
+
+/** True when an execution is the one a failed start waits on. */
+export function isFailedExecution(execution: Execution | null): boolean {
+  return execution?.status === EventStatus.failed;
+}

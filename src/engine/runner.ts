@@ -1,0 +1,370 @@
+// The hot path (SPEC §3–§4, DESIGN.md): one XState actor per item in flight. Every transition is
+// staged into the batch of the current event-loop turn; the batch commits in one transaction,
+// and only once it is flushed does the engine make the next call, start a retry timer, publish
+// the change, or let a finished actor go.
+import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import type { EventEmitter } from 'eventemitter3';
+import {
+  PermanentError,
+  TransientError,
+  ensureError,
+  type Connectors,
+  type ItemRecord,
+  type ItemStatus,
+  type StepName,
+} from '../domain/index.ts';
+import {
+  activeCall,
+  indexCallStates,
+  isAtRest,
+  itemStatusOf,
+  type ActionCall,
+  type CallError,
+  type NewStartEvent,
+  type NewStartInput,
+  type NewStartMachine,
+} from '../machines/index.ts';
+import type { Batch, EngineStore } from '../store/index.ts';
+import { invokeCall } from './calls.ts';
+import { itemErrorMessage, projectTransition } from './project.ts';
+import { itemView } from './views.ts';
+import type { EngineEvents } from './bus.ts';
+
+/** A chart snapshot. */
+export type Snapshot = SnapshotFrom<NewStartMachine>;
+
+/** A named point on a commit path, so crash tests can stop the process exactly there. */
+export type DebugPoint = (point: 'committed' | 'call-returned', detail: { itemId: string; call: string; phase: string }) => void;
+
+/** What the runner needs. */
+export interface RunnerOptions {
+  store: EngineStore;
+  connectors: Connectors;
+  machine: NewStartMachine;
+  clock: () => number;
+  random: () => number;
+  newId: (at: number) => string;
+  bus: EventEmitter<EngineEvents>;
+  debug?: DebugPoint;
+  /** Called with an error the engine cannot go on after (a failed commit); default: crash. */
+  onFatal?: (error: Error) => void;
+}
+
+interface Live {
+  item: ItemRecord;
+  actor: Actor<NewStartMachine>;
+  snapshot: Snapshot;
+  timer: NodeJS.Timeout | null;
+  /** The occupant lock this item holds, if any. */
+  lock: string | null;
+}
+
+type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
+
+const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
+
+/** The actor registry and the persist-then-act loop. */
+export class Runner {
+  private readonly live = new Map<string, Live>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly lockWaiters = new Map<string, Set<string>>();
+  private readonly callStates;
+  private batch: Batch = {};
+  private afterCommit: Array<() => void> = [];
+  private scheduled = false;
+  private stopped = false;
+  private inFlight = 0;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.callStates = indexCallStates(options.machine);
+  }
+
+  /** How many items have an actor in memory now. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Adds writes to the batch of this turn; `then` runs once they are flushed. */
+  stage(writes: Batch, then?: () => void): void {
+    for (const [key, value] of Object.entries(writes) as Array<[keyof Batch, unknown[]]>) {
+      if (!value?.length) continue;
+      const into = (this.batch[key] ??= []) as unknown[];
+      for (const entry of value) into.push(entry);
+    }
+    if (then) this.afterCommit.push(then);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Resolves once everything staged so far is flushed to disk. */
+  durable(): Promise<void> {
+    return new Promise((resolve) => this.stage({}, resolve));
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    const after = this.afterCommit;
+    this.batch = {};
+    this.afterCommit = [];
+    this.scheduled = false;
+    this.options.store.commit(batch).then(
+      () => {
+        for (const then of after) then();
+      },
+      (error) => (this.options.onFatal ?? crash)(ensureError(error)),
+    );
+  }
+
+  /** Starts a new item: its first snapshot is staged now, its first call made once flushed. */
+  spawn(item: ItemRecord, input: NewStartInput, act = true): void {
+    const actor = createActor(this.options.machine, { input });
+    actor.start();
+    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null };
+    this.live.set(item.itemId, live);
+    const snapshot = live.snapshot;
+    this.stage({ states: [{ itemId: item.itemId, shard: item.shard, snapshot: actor.getPersistedSnapshot(), unfinished: true }] }, () => {
+      if (act) this.afterTransition(live, snapshot);
+    });
+  }
+
+  /** Brings an item's actor back from its stored snapshot, or returns the live one. */
+  revive(itemId: string): Live | undefined {
+    const existing = this.live.get(itemId);
+    if (existing) return existing;
+    const item = this.options.store.getItem(itemId);
+    const state = this.options.store.getItemState(itemId);
+    if (!item || !state) return undefined;
+    const actor = createActor(this.options.machine, { snapshot: state.snapshot as Snapshot, input: undefined });
+    actor.start();
+    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null };
+    this.live.set(itemId, live);
+    return live;
+  }
+
+  /** Resumes what a revived item was doing (a call again, under the same key, or a timer). */
+  resume(itemId: string): void {
+    const live = this.revive(itemId);
+    if (live) this.act(live);
+  }
+
+  /** The item's current snapshot, live or stored. */
+  snapshotOf(itemId: string): Snapshot | undefined {
+    return this.live.get(itemId)?.snapshot ?? (this.options.store.getItemState(itemId)?.snapshot as Snapshot | undefined);
+  }
+
+  /** The item record of a live item, or the stored one. */
+  itemOf(itemId: string): ItemRecord | undefined {
+    return this.live.get(itemId)?.item ?? this.options.store.getItem(itemId);
+  }
+
+  /** Replaces the record of a live item (a CSR update), so its next calls use the new data. */
+  refreshItem(item: ItemRecord): void {
+    const live = this.live.get(item.itemId);
+    if (live) live.item = item;
+  }
+
+  /** Sends an event to an item; returns false when the chart did not take it. */
+  send(itemId: string, event: NewStartEvent, extra?: Batch): boolean {
+    const live = this.revive(itemId);
+    if (!live) return false;
+    return this.dispatch(live, event, extra);
+  }
+
+  /** Resolves with the item's snapshot once it satisfies `until` (or comes to rest). */
+  waitFor(itemId: string, until: (snapshot: Snapshot) => boolean): Promise<Snapshot> {
+    const current = this.snapshotOf(itemId);
+    if (current && until(current)) return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(itemId) ?? [];
+      list.push({ until, resolve });
+      this.waiters.set(itemId, list);
+    });
+  }
+
+  /** Stops every timer and actor; calls in flight finish but start nothing new. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const live of this.live.values()) {
+      if (live.timer) clearTimeout(live.timer);
+      live.actor.stop();
+    }
+    this.live.clear();
+    await this.durable().catch(() => undefined);
+  }
+
+  /** True while calls are in flight or writes wait for their commit. */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.scheduled || this.afterCommit.length > 0;
+  }
+
+  private dispatch(live: Live, event: NewStartEvent, extra?: Batch): boolean {
+    const prev = live.snapshot;
+    live.actor.send(event);
+    const next = live.actor.getSnapshot();
+    if (next === prev || (next.value === prev.value && next.context === prev.context)) return false;
+    live.snapshot = next;
+    this.record(live, prev, next, extra);
+    return true;
+  }
+
+  private record(live: Live, prev: Snapshot, next: Snapshot, extra?: Batch): void {
+    const { item } = live;
+    const { store } = this.options;
+    const projection = projectTransition(item, prev.context, next.context, store.getOffer(item.offerId));
+    const wasAtRest = isAtRest(this.callStates, prev.value);
+    const atRest = isAtRest(this.callStates, next.value);
+    const prevStatus = itemStatusOf(prev.value);
+    const status = itemStatusOf(next.value);
+    const writes: Batch = {
+      states: [
+        {
+          itemId: item.itemId,
+          shard: item.shard,
+          snapshot: live.actor.getPersistedSnapshot(),
+          unfinished: wasAtRest === atRest ? undefined : !atRest,
+        },
+      ],
+      events: projection.events,
+      accountNumbers: projection.accountNumbers,
+    };
+    const committed = !prev.context.start && next.context.start;
+    if ((status !== prevStatus || committed) && isNotified(status)) {
+      writes.notifications = [
+        {
+          customerKey: customerKey(item.appId, item.customerId),
+          itemId: item.itemId,
+          name: item.name,
+          kind: item.kind,
+          status,
+          errorMessage: itemErrorMessage(status, next.context),
+          at: new Date(this.options.clock()).toISOString(),
+        },
+      ];
+    }
+    if (live.lock && !this.holdsOccupantStep(next)) {
+      writes.releasedLocks = [live.lock];
+      const released = live.lock;
+      live.lock = null;
+      this.stage({}, () => this.wakeLockWaiters(released));
+    }
+    this.stage(writes);
+    if (extra) this.stage(extra);
+    this.stage({}, () => this.afterTransition(live, next));
+  }
+
+  private holdsOccupantStep(snapshot: Snapshot): boolean {
+    const call = activeCall(this.callStates, snapshot.value);
+    return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
+  }
+
+  private afterTransition(live: Live, snapshot: Snapshot): void {
+    if (live.snapshot !== snapshot) return; // a later transition superseded this one
+    const status = itemStatusOf(snapshot.value);
+    if (status !== 'aborted') this.options.bus.emit('item', itemView(live.item, snapshot));
+    const waiting = this.waiters.get(live.item.itemId);
+    if (waiting) {
+      const still = waiting.filter((w) => (w.until(snapshot) ? (w.resolve(snapshot), false) : true));
+      if (still.length) this.waiters.set(live.item.itemId, still);
+      else this.waiters.delete(live.item.itemId);
+    }
+    this.act(live);
+  }
+
+  private act(live: Live): void {
+    if (this.stopped || this.live.get(live.item.itemId) !== live) return;
+    const snapshot = live.snapshot;
+    const call = activeCall(this.callStates, snapshot.value);
+    if (call?.meta.call === 'STARTSTD') {
+      this.options.debug?.('committed', { itemId: live.item.itemId, call: 'STARTSTD', phase: 'waiting' });
+      return; // the order's commit or abort comes next
+    }
+    if (!call || call.phase === 'failed') return this.evict(live);
+    this.options.debug?.('committed', { itemId: live.item.itemId, call: call.meta.call, phase: call.phase });
+    if (this.stopped) return; // a debug point may stop the engine right here
+    if (call.phase === 'waitingToRetry') {
+      const wait = Math.max(0, (snapshot.context.call.nextAttemptAt ?? 0) - this.options.clock());
+      live.timer = setTimeout(() => {
+        live.timer = null;
+        if (live.snapshot === snapshot) this.dispatch(live, { type: 'step.retry', at: this.options.clock() });
+      }, wait);
+      return;
+    }
+    void this.perform(live, snapshot, call.meta.call as Exclude<StepName, 'STARTSTD'> | ActionCall);
+  }
+
+  private async perform(live: Live, snapshot: Snapshot, call: Exclude<StepName, 'STARTSTD'> | ActionCall): Promise<void> {
+    const { item } = live;
+    if (OCCUPANT_STEPS.has(call) && !live.lock) {
+      const name = `occupant:${item.data.subscriber.email.trim().toLowerCase()}`;
+      if (!(await this.options.store.acquireLock(name, item.itemId))) {
+        const waiting = this.lockWaiters.get(name) ?? new Set();
+        waiting.add(item.itemId);
+        this.lockWaiters.set(name, waiting);
+        return;
+      }
+      live.lock = name;
+    }
+    this.inFlight += 1;
+    let event: NewStartEvent;
+    try {
+      const output = await invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
+      const at = this.options.clock();
+      event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };
+    } catch (thrown) {
+      event = { type: 'step.failed', at: this.options.clock(), error: toCallError(thrown), jitter: this.options.random() };
+    } finally {
+      this.inFlight -= 1;
+    }
+    this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
+    if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
+    this.dispatch(live, event);
+  }
+
+  private wakeLockWaiters(name: string): void {
+    const waiting = this.lockWaiters.get(name);
+    if (!waiting) return;
+    this.lockWaiters.delete(name);
+    for (const itemId of waiting) {
+      const live = this.live.get(itemId);
+      if (live) this.act(live);
+    }
+  }
+
+  private evict(live: Live): void {
+    if (live.timer) clearTimeout(live.timer);
+    live.actor.stop();
+    this.live.delete(live.item.itemId);
+    const waiting = this.waiters.get(live.item.itemId);
+    if (waiting) {
+      this.waiters.delete(live.item.itemId);
+      for (const w of waiting) w.resolve(live.snapshot);
+    }
+  }
+}
+
+/** The key of a customer's notification log: customers are scoped to their consumer app. */
+export function customerKey(appId: string, customerId: string): string {
+  return `${appId}\u0000${customerId}`;
+}
+
+function isNotified(status: ItemStatus | 'aborted'): status is ItemStatus {
+  return status === 'in_progress' || status === 'complete' || status === 'failed' || status === 'closed';
+}
+
+/** What the chart records of a thrown error: transient, or permanent with its category. */
+export function toCallError(thrown: unknown): CallError {
+  if (thrown instanceof PermanentError) {
+    return { message: thrown.message, category: thrown.category, transient: false, reason: thrown.reason, ...(thrown.field ? { field: thrown.field } : {}) };
+  }
+  const error = ensureError(thrown);
+  // Anything else a connector throws is treated like a 5xx: retried, never trusted as a refusal.
+  return { message: error.message, category: 'third-party', transient: true, reason: error instanceof TransientError ? 'transient' : 'unexpected' };
+}
+
+function crash(error: Error): void {
+  setImmediate(() => {
+    throw error;
+  });
+}

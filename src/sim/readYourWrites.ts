@@ -1,0 +1,34 @@
+// Read-your-writes over a third party's store (SPEC §7): a simulator decides synchronously from what
+// it reads, and two calls in flight must not both take the same account number or both miss a
+// ledger entry the other has written but not yet committed.
+import type { KeyValueStore } from '../domain/index.ts';
+
+/**
+ * Wraps a store so that `get` sees writes issued but not yet committed; `range` reads committed
+ * entries only, which is all a caller can have heard of, since every answer waits for its commit.
+ */
+export function withReadYourWrites(store: KeyValueStore): KeyValueStore {
+  // Each pending value is boxed, so a commit clears only the keys no later write has taken over.
+  const pending = new Map<string, { value: unknown }>();
+
+  return {
+    get<T>(key: string): T | undefined {
+      const box = pending.get(key);
+      return box ? (box.value as T | undefined) : store.get<T>(key);
+    },
+    write(entries) {
+      const boxes = entries.map(([key, value]) => {
+        const box = { value };
+        pending.set(key, box);
+        return [key, box] as const;
+      });
+      const settle = () => {
+        for (const [key, box] of boxes) if (pending.get(key) === box) pending.delete(key);
+      };
+      const committed = store.write(entries);
+      committed.then(settle, settle);
+      return committed;
+    },
+    range: <T>(prefix: string) => store.range<T>(prefix),
+  };
+}

@@ -1,0 +1,58 @@
+// The Event Viewer's list (SPEC §6): by type and status from the index, newest first, with the
+// date range mapped onto event ids (ULIDs sort by creation time) and the other filters applied
+// to the rows.
+import { encodeTime } from 'ulid';
+import type { EventRecord } from '../domain/index.ts';
+import type { Tables } from './openStore.ts';
+import type { EventPage, EventQuery } from './types.ts';
+
+const LOWEST = '0'.repeat(16);
+const HIGHEST = 'Z'.repeat(16);
+
+/** The page of events a query asks for. */
+export function listEvents(t: Tables, query: EventQuery): EventPage {
+  const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const upper = query.to ? encodeTime(Date.parse(query.to), 10) + HIGHEST : HIGHEST + HIGHEST;
+  const lower = query.from ? encodeTime(Date.parse(query.from), 10) + LOWEST : '';
+  const start = after !== undefined && after < upper ? after : upper;
+  const startOfAccount = query.accountNumber ? (t.index.get(['a', query.accountNumber]) as string | undefined) : undefined;
+  const needle = query.q?.toLowerCase();
+
+  const matches = (event: EventRecord) =>
+    event.status === query.status &&
+    (!query.appId || event.appId === query.appId) &&
+    (!needle || (event.errorMessage ?? '').toLowerCase().includes(needle)) &&
+    (!query.accountNumber ||
+      event.accountNumber === query.accountNumber ||
+      (startOfAccount !== undefined && (event.eventId === startOfAccount || event.parentEventId === startOfAccount)));
+
+  const items: EventRecord[] = [];
+  if (query.accountNumber && query.typeCode === 3) {
+    const event = startOfAccount ? t.events.get(startOfAccount) : undefined;
+    if (event && matches(event) && event.eventId >= lower && event.eventId <= upper && (after === undefined || event.eventId < after)) items.push(event);
+    return { items, nextCursor: null };
+  }
+  const range = t.index.getRange({
+    start: ['s', query.typeCode, query.status, start],
+    end: ['s', query.typeCode, query.status, lower],
+    reverse: true,
+  });
+  for (const { key } of range) {
+    const eventId = (key as [string, number, number, string])[3];
+    if (eventId === after) continue;
+    const event = t.events.get(eventId);
+    if (!event || !matches(event)) continue;
+    if (items.length === limit) return { items, nextCursor: encodeCursor(items[items.length - 1].eventId) };
+    items.push(event);
+  }
+  return { items, nextCursor: null };
+}
+
+function encodeCursor(eventId: string): string {
+  return Buffer.from(eventId).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString();
+}

@@ -1,0 +1,51 @@
+// The simulated third parties' own storage (SPEC §7) on LMDB: one environment, one named database
+// per third party, so each keeps its state and ledger across a restart as a real one would.
+import { mkdirSync } from 'node:fs';
+import { open, type Database } from 'lmdb';
+import type { KeyValueStore } from '../domain/index.ts';
+
+/** The third parties' environment: a KeyValueStore per system, and a way to close them all. */
+export interface ThirdPartyStore {
+  /** The store of one system (`payway`, `circulation`…), opened on first use. */
+  system(name: string): KeyValueStore;
+  /** Closes the environment once pending writes are committed. */
+  close(): Promise<void>;
+}
+
+/** Opens (creating when new) the third parties' environment in the directory `dir`. */
+export function openThirdPartyStore(dir: string): ThirdPartyStore {
+  mkdirSync(dir, { recursive: true });
+  const env = open({ path: dir, maxDbs: 16, compression: false });
+  const systems = new Map<string, KeyValueStore>();
+
+  function system(name: string): KeyValueStore {
+    let store = systems.get(name);
+    if (!store) {
+      // Plain msgpack: shared record structures cost more than they save for records this varied.
+      const options = { name, useRecords: false, compression: false };
+      store = keyValueStore(env.openDB<unknown, string>(options));
+      systems.set(name, store);
+    }
+    return store;
+  }
+
+  return { system, close: () => env.close() };
+}
+
+function keyValueStore(db: Database<unknown, string>): KeyValueStore {
+  return {
+    get: <T>(key: string) => db.get(key) as T | undefined,
+    write(entries) {
+      // lmdb-js commits every write issued in one event turn in one transaction, and each write's
+      // promise resolves when that transaction commits: issuing them all now keeps them atomic.
+      let last: Promise<boolean> = Promise.resolve(true);
+      for (const [key, value] of entries) last = value === undefined ? db.remove(key) : db.put(key, value);
+      return last.then(() => undefined);
+    },
+    range<T>(prefix: string) {
+      const found: Array<[string, T]> = [];
+      for (const { key, value } of db.getRange({ start: prefix, end: prefix + '\uffff' })) found.push([key, value as T]);
+      return found;
+    },
+  };
+}

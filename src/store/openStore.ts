@@ -1,0 +1,210 @@
+// The engine's store on LMDB (SPEC §4): one environment in the data directory, one transaction per
+// commit tick, answers released only after the data is flushed to disk (lmdb `flushed`).
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type Key, type RootDatabase } from 'lmdb';
+import { monotonicFactory } from 'ulid';
+import {
+  SEED_OFFERS,
+  type AuditEntry,
+  type ConsumerApp,
+  type EventRecord,
+  type EventTypeToggles,
+  type ItemRecord,
+  type NotificationRecord,
+  type Offer,
+  type OrderRecord,
+} from '../domain/index.ts';
+import { listEvents } from './eventQuery.ts';
+import type { Batch, EngineStore, IdempotencyRecord, StoredItemState } from './types.ts';
+
+/** The databases of the engine's environment; shared with the query helpers of this folder. */
+export interface Tables {
+  root: RootDatabase;
+  orders: Database<OrderRecord, string>;
+  pending: Database<true, string>;
+  items: Database<ItemRecord, string>;
+  states: Database<{ shard: number; snapshot: unknown }, string>;
+  unfinished: Database<true, Key>;
+  events: Database<EventRecord, string>;
+  /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
+  index: Database<string | null, Key>;
+  notifications: Database<NotificationRecord, Key>;
+  audit: Database<AuditEntry, Key>;
+  locks: Database<string, string>;
+  idempotency: Database<IdempotencyRecord, Key>;
+  config: Database<unknown, Key>;
+}
+
+const ALL_ON: EventTypeToggles = Object.freeze({ viewInEventViewer: true, allowResubmit: true });
+
+/** Opens (creating when new) the engine's store under `dataDir`. */
+export function openStore(dataDir: string): EngineStore {
+  const path = join(dataDir, 'engine');
+  mkdirSync(path, { recursive: true });
+  const root = open({ path, maxDbs: 32, encoder: { useRecords: false }, compression: false });
+  // Plain msgpack: lmdb's shared record structures cost more than they save for varying records.
+  const encoder = { useRecords: false };
+  const table = <V, K extends Key = Key>(name: string) => root.openDB<V, K>({ name, compression: false, ...{ encoder } });
+  const t: Tables = {
+    root,
+    orders: table('orders'),
+    pending: table('pending-orders'),
+    items: table('items'),
+    states: table('item-states'),
+    unfinished: table('unfinished-items'),
+    events: table('events'),
+    index: table('event-index'),
+    notifications: table('notifications'),
+    audit: table('audit'),
+    locks: table('locks'),
+    idempotency: table('idempotency'),
+    config: table('config'),
+  };
+  const auditId = monotonicFactory();
+  let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
+
+  if (!t.config.get(['meta', 'seeded'])) {
+    t.root.transactionSync(() => {
+      for (const offer of SEED_OFFERS) t.config.putSync(['offer', offer.offerId], offer);
+      t.config.putSync(['meta', 'seeded'], true);
+    });
+  }
+
+  /** Issues every write of a batch now, so they land in the transaction of this event turn. */
+  function write(batch: Batch): Promise<boolean> {
+    let last: Promise<boolean> = Promise.resolve(true);
+    for (const order of batch.orders ?? []) {
+      last = t.orders.put(order.orderId, order);
+      if (order.status === 'pending') last = t.pending.put(order.orderId, true);
+    }
+    for (const orderId of batch.settledOrders ?? []) last = t.pending.remove(orderId);
+    for (const item of batch.items ?? []) last = t.items.put(item.itemId, item);
+    for (const state of batch.states ?? []) {
+      last = t.states.put(state.itemId, { shard: state.shard, snapshot: state.snapshot });
+      if (state.unfinished === true) last = t.unfinished.put([state.shard, state.itemId], true);
+      else if (state.unfinished === false) last = t.unfinished.remove([state.shard, state.itemId]);
+    }
+    for (const { event, previousStatus } of batch.events ?? []) {
+      last = t.events.put(event.eventId, event);
+      if (previousStatus !== event.status) {
+        if (previousStatus !== null) t.index.remove(['s', event.typeCode, previousStatus, event.eventId]);
+        last = t.index.put(['s', event.typeCode, event.status, event.eventId], null);
+      }
+      if (previousStatus === null && event.parentEventId) last = t.index.put(['c', event.parentEventId, event.eventId], null);
+    }
+    for (const { accountNumber, startEventId } of batch.accountNumbers ?? []) last = t.index.put(['a', accountNumber], startEventId);
+    if (batch.notifications?.length) {
+      for (const entry of batch.notifications) {
+        seq += 1;
+        last = t.notifications.put([entry.customerKey, seq], { ...entry, seq });
+      }
+      last = t.config.put(['meta', 'notification-seq'], seq);
+    }
+    for (const entry of batch.audit ?? []) last = t.audit.put([entry.eventId, auditId()], entry);
+    for (const name of batch.releasedLocks ?? []) last = t.locks.remove(name);
+    for (const { appId, key, record } of batch.idempotency ?? []) {
+      last = record ? t.idempotency.put([appId, key], record) : t.idempotency.remove([appId, key]);
+    }
+    return last;
+  }
+
+  const store: EngineStore = {
+    commit(batch) {
+      const written = write(batch);
+      // `flushed` binds to the transaction of this turn when read now, after the puts.
+      const flushed = t.root.flushed;
+      return Promise.all([written, flushed]).then(() => undefined);
+    },
+
+    getOrder: (orderId) => t.orders.get(orderId),
+    listPendingOrders() {
+      const found: OrderRecord[] = [];
+      for (const { key } of t.pending.getRange()) {
+        const order = t.orders.get(key);
+        if (order) found.push(order);
+      }
+      return found;
+    },
+    getItem: (itemId) => t.items.get(itemId),
+    getItemState(itemId) {
+      const state = t.states.get(itemId);
+      return state && { itemId, shard: state.shard, snapshot: state.snapshot };
+    },
+    listUnfinishedItems() {
+      const found: StoredItemState[] = [];
+      for (const { key } of t.unfinished.getRange()) {
+        const itemId = (key as [number, string])[1];
+        const state = t.states.get(itemId);
+        if (state) found.push({ itemId, shard: state.shard, snapshot: state.snapshot });
+      }
+      return found;
+    },
+
+    getEvent: (eventId) => t.events.get(eventId),
+    listChildEvents(startEventId) {
+      const found: EventRecord[] = [];
+      for (const { key } of t.index.getRange({ start: ['c', startEventId], end: ['c', startEventId, '\uffff'] })) {
+        const event = t.events.get((key as string[])[2]);
+        if (event) found.push(event);
+      }
+      return found;
+    },
+    listEvents: (query) => listEvents(t, query),
+    listAudit(startEventId) {
+      return [...t.audit.getRange({ start: [startEventId], end: [startEventId, '\uffff'] })].map(({ value }) => value);
+    },
+
+    listNotifications(customerKey, afterSeq, limit = 1_000) {
+      const range = t.notifications.getRange({ start: [customerKey, afterSeq + 1], end: [customerKey, Number.MAX_SAFE_INTEGER], limit });
+      return [...range].map(({ value }) => value);
+    },
+    lastNotificationSeq: () => seq,
+
+    acquireLock(name, holder) {
+      return t.locks.transaction(() => {
+        const current = t.locks.get(name);
+        if (current !== undefined && current !== holder) return false;
+        if (current === undefined) t.locks.put(name, holder);
+        return true;
+      });
+    },
+
+    claimIdempotencyKey(appId, key, record) {
+      return t.idempotency.transaction(() => {
+        const existing = t.idempotency.get([appId, key]);
+        if (existing) return existing;
+        t.idempotency.put([appId, key], record);
+        return null;
+      });
+    },
+    getIdempotencyRecord: (appId, key) => t.idempotency.get([appId, key]),
+
+    getOffer: (offerId) => t.config.get(['offer', offerId]) as Offer | undefined,
+    listOffers() {
+      return [...t.config.getRange({ start: ['offer'], end: ['offer', '\uffff'] })].map(({ value }) => value as Offer);
+    },
+    async putOffer(offer) {
+      return t.config.transaction(() => {
+        const created = t.config.get(['offer', offer.offerId]) === undefined;
+        t.config.put(['offer', offer.offerId], offer);
+        return created;
+      });
+    },
+
+    getApp: (appId) => t.config.get(['app', appId]) as ConsumerApp | undefined,
+    async putApp(app) {
+      await t.config.put(['app', app.id], app);
+      await t.root.flushed;
+    },
+
+    getEventTypeToggles: (code) => (t.config.get(['event-type', code]) as EventTypeToggles | undefined) ?? ALL_ON,
+    async setEventTypeToggles(code, toggles) {
+      await t.config.put(['event-type', code], toggles);
+      await t.root.flushed;
+    },
+
+    close: () => t.root.close(),
+  };
+  return store;
+}

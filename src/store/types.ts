@@ -1,0 +1,132 @@
+// The engine's store port (STYLE.md "Store"): domain verbs only, no lmdb type in a signature,
+// so another adapter (a PostgreSQL-compatible store, DESIGN.md) can implement it later.
+import type {
+  AuditEntry,
+  ConsumerApp,
+  EventRecord,
+  EventStatus,
+  EventTypeToggles,
+  ItemRecord,
+  NotificationRecord,
+  Offer,
+  OrderRecord,
+} from '../domain/index.ts';
+
+/** One event row to write, with the status it had before (so the store can move its index). */
+export interface EventWrite {
+  event: EventRecord;
+  previousStatus: EventStatus | null;
+}
+
+/** The persisted chart snapshot of one item. */
+export interface ItemStateWrite {
+  itemId: string;
+  shard: number;
+  /** The persisted XState snapshot, plain JSON. */
+  snapshot: unknown;
+  /** True: the item has work to resume after a crash; false: at rest; absent: unchanged. */
+  unfinished?: boolean;
+}
+
+/** What a client's Idempotency-Key maps to. */
+export interface IdempotencyRecord {
+  /** A hash of the request body, to refuse the key with another body. */
+  bodyHash: string;
+  orderId: string;
+  /** The first answer, once there is one: replayed as it was. */
+  answer?: { status: number; body: unknown };
+}
+
+/** Everything one commit tick writes, in one transaction. */
+export interface Batch {
+  orders?: OrderRecord[];
+  /** Orders whose synchronous part is over (started or aborted). */
+  settledOrders?: string[];
+  items?: ItemRecord[];
+  states?: ItemStateWrite[];
+  events?: EventWrite[];
+  /** Account numbers (temporary or permanent) that find a start. */
+  accountNumbers?: Array<{ accountNumber: string; startEventId: string }>;
+  notifications?: Array<Omit<NotificationRecord, 'seq'>>;
+  audit?: AuditEntry[];
+  /** Locks to let go of; only their holder releases them. */
+  releasedLocks?: string[];
+  /** Idempotency records to set (a record) or release (null). */
+  idempotency?: Array<{ appId: string; key: string; record: IdempotencyRecord | null }>;
+}
+
+/** Filters of the Event Viewer list (SPEC §6). */
+export interface EventQuery {
+  typeCode: number;
+  status: EventStatus;
+  /** ISO 8601 bounds on createdAt, inclusive. */
+  from?: string;
+  to?: string;
+  /** Temporary or permanent account number. */
+  accountNumber?: string;
+  /** Text within the error message, case-insensitive. */
+  q?: string;
+  appId?: string;
+  /** At most this many (default 50). */
+  limit?: number;
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string;
+}
+
+/** One page of events. */
+export interface EventPage {
+  items: EventRecord[];
+  nextCursor: string | null;
+}
+
+/** An item with its persisted snapshot. */
+export interface StoredItemState {
+  itemId: string;
+  shard: number;
+  snapshot: unknown;
+}
+
+/** The engine's durable store. Reads are synchronous; writes resolve once flushed to disk. */
+export interface EngineStore {
+  /** Writes a batch in one transaction; resolves once it is flushed, not only committed. */
+  commit(batch: Batch): Promise<void>;
+
+  getOrder(orderId: string): OrderRecord | undefined;
+  /** Orders whose synchronous part had not finished: recovery aborts them. */
+  listPendingOrders(): OrderRecord[];
+  getItem(itemId: string): ItemRecord | undefined;
+  getItemState(itemId: string): StoredItemState | undefined;
+  /** Items with work to resume (a call in flight or a retry waiting). */
+  listUnfinishedItems(): StoredItemState[];
+
+  getEvent(eventId: string): EventRecord | undefined;
+  /** The children of a start, oldest first. */
+  listChildEvents(startEventId: string): EventRecord[];
+  listEvents(query: EventQuery): EventPage;
+  listAudit(startEventId: string): AuditEntry[];
+
+  /** A customer's notification log after `afterSeq` (exclusive), oldest first. */
+  listNotifications(customerKey: string, afterSeq: number, limit?: number): NotificationRecord[];
+  /** The last sequence number given to a notification (0 when none). */
+  lastNotificationSeq(): number;
+
+  /** Takes a lock for `holder` unless another holds it; true when `holder` holds it now. */
+  acquireLock(name: string, holder: string): Promise<boolean>;
+
+  /** Claims a key for an app: null when claimed now, else the record that holds it. */
+  claimIdempotencyKey(appId: string, key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  getIdempotencyRecord(appId: string, key: string): IdempotencyRecord | undefined;
+
+  getOffer(offerId: string): Offer | undefined;
+  listOffers(): Offer[];
+  /** Creates or replaces an offer; resolves to true when it was created. */
+  putOffer(offer: Offer): Promise<boolean>;
+
+  getApp(appId: string): ConsumerApp | undefined;
+  putApp(app: ConsumerApp): Promise<void>;
+
+  getEventTypeToggles(code: number): EventTypeToggles;
+  setEventTypeToggles(code: number, toggles: EventTypeToggles): Promise<void>;
+
+  close(): Promise<void>;
+}

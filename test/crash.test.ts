@@ -1,0 +1,116 @@
+// Crash safety (SPEC §4): a real child process killed with SIGKILL at named points and at random
+// moments under load; a new process opens the same directory, and every answered purchase
+// finishes (or its aborted order is voided) with every effect in the ledgers exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LedgerEntry } from '../src/sim/index.ts';
+
+const CHILD = join(import.meta.dirname, 'helpers', 'crashChild.ts');
+const COMPLETE_OPERATIONS = [
+  'add-address', 'add-subscription', 'authorize', 'capture', 'link-owner', 'record-payment', 'send', 'subscribe', 'update-transaction',
+];
+
+interface Run {
+  signal: NodeJS.Signals | null;
+  lines: any[];
+}
+
+function runChild(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== null && code !== 0) return reject(new Error(`child exited with ${code}`));
+      resolve({ signal, lines: text.split('\n').filter(Boolean).map((line) => JSON.parse(line)) });
+    });
+  });
+}
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'crash-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const answeredItems = (run: Run): string[] =>
+  run.lines.filter((l) => l.answered !== undefined && l.outcome.kind === 'accepted').flatMap((l) => l.outcome.items.map((i: any) => i.itemId));
+
+/** Groups the ledger by item; each item's operations, sorted. */
+function operationsByItem(ledger: LedgerEntry[]): Map<string, string[]> {
+  const byItem = new Map<string, string[]>();
+  for (const entry of ledger) byItem.set(entry.itemId, [...(byItem.get(entry.itemId) ?? []), entry.operation]);
+  for (const [itemId, operations] of byItem) byItem.set(itemId, operations.sort());
+  return byItem;
+}
+
+async function crashThenRecover(t: any, env: Record<string, string>, count = 1) {
+  const dir = tempDir(t);
+  const crashed = await runChild(['place', dir, String(count)], env);
+  assert.equal(crashed.signal, 'SIGKILL', 'the child was killed at the debug point');
+  const items = answeredItems(crashed);
+  const recovered = await runChild(['recover', dir, items.join(',')], { SIM_LATENCY_MS: env.SIM_LATENCY_MS ?? '0' });
+  return { crashed, items, report: recovered.lines[0] };
+}
+
+function assertCompletedOnce(report: any, itemId: string) {
+  const item = report.items.find((i: any) => i.itemId === itemId);
+  assert.equal(item.status, 'complete', `item ${itemId} completes`);
+  const operations = operationsByItem(report.ledger).get(itemId)!.filter((op) => op !== 'create-occupant');
+  assert.deepEqual(operations, COMPLETE_OPERATIONS, 'every effect exactly once');
+  assert.equal(report.outbox.filter((m: any) => m.itemId === itemId).length, 1, 'one confirmation mail');
+  for (const [type, status] of item.children) assert.equal(status, 2, `${type} succeeded, with no duplicate event`);
+  assert.equal(new Set(item.children.map((c: any) => c[0])).size, item.children.length, 'one event per step');
+}
+
+test('killed after a transition commit and before the call: the call is made once after restart', async (t) => {
+  const { items, report } = await crashThenRecover(t, { CRASH_AT: 'committed:CREATESUBSCRIBER:calling' });
+  assert.equal(items.length, 1, 'the purchase was answered before the kill');
+  assertCompletedOnce(report, items[0]);
+  assert.equal(report.ledger.filter((e: LedgerEntry) => e.operation === 'create-occupant').length, 1);
+});
+
+test('killed mid-call, after the third party acted: the retry under the same key performs nothing new', async (t) => {
+  const { items, report } = await crashThenRecover(t, { CRASH_AT: 'committed:ADDSUBSCRIPTION:calling:30', SIM_LATENCY_MS: '40' });
+  assertCompletedOnce(report, items[0]);
+  const entry = report.ledger.find((e: LedgerEntry) => e.operation === 'add-subscription');
+  assert.equal(entry.calls, 2, 'called again after the restart, performed once');
+});
+
+test('killed while waiting to retry: the restarted engine retries and finishes', async (t) => {
+  const { items, report } = await crashThenRecover(t, { CRASH_AT: 'committed:FINDADDRESSOCCUPANT:waitingToRetry', OUTAGE: 'on' });
+  assertCompletedOnce(report, items[0]);
+});
+
+test('killed between AUTHCC and STARTSTD: recovery voids the authorization and releases the key', async (t) => {
+  const { crashed, report } = await crashThenRecover(t, { CRASH_AT: 'committed:STARTSTD:waiting' });
+  assert.equal(answeredItems(crashed).length, 0, 'nothing was answered');
+  assert.deepEqual(report.ledger.map((e: LedgerEntry) => e.operation), ['authorize', 'void']);
+  assert.deepEqual(report.keys, [], 'the idempotency key is released');
+});
+
+test('killed at random moments under load: every answered purchase completes, every effect once', async (t) => {
+  for (const killAfterMs of [250, 500, 900]) {
+    const dir = tempDir(t);
+    const crashed = await runChild(['place', dir, '24'], { SIM_LATENCY_MS: '3' }, killAfterMs);
+    const items = answeredItems(crashed);
+    const recovered = await runChild(['recover', dir, items.join(',')]);
+    const report = recovered.lines[0];
+    for (const itemId of items) assertCompletedOnce(report, itemId);
+    // Items never answered either completed too (committed before the kill) or were voided.
+    for (const [itemId, operations] of operationsByItem(report.ledger)) {
+      const withoutOccupant = operations.filter((op) => op !== 'create-occupant');
+      const voided = JSON.stringify(withoutOccupant) === JSON.stringify(['authorize', 'void']);
+      assert.ok(voided || JSON.stringify(withoutOccupant) === JSON.stringify(COMPLETE_OPERATIONS), `${itemId}: ${withoutOccupant}`);
+    }
+    const occupants = report.ledger.filter((e: LedgerEntry) => e.operation === 'create-occupant').length;
+    assert.ok(occupants <= 7, `one occupant per email at most (${occupants})`);
+  }
+});

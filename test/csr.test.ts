@@ -1,0 +1,193 @@
+// Failed starts in the Event Viewer (SPEC §3, §6): update, reprocess, close, toggles, races.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Refusal } from '../src/domain/index.ts';
+import { createWorld, purchaseBody, type World } from './helpers/world.ts';
+
+async function failedStart(world: World, body = purchaseBody()) {
+  const outcome = await world.purchase(body);
+  if (outcome.kind !== 'accepted') assert.fail(outcome.kind);
+  const item = await world.engine.settled(outcome.items[0].itemId);
+  assert.equal(item.status, 'failed');
+  return { item, startEventId: item.startEventId! };
+}
+
+const detail = (world: World, startEventId: string) => world.engine.getStartDetail(startEventId)!;
+const child = (world: World, startEventId: string, type: string) => detail(world, startEventId).children.filter((e) => e.typeName === type);
+
+async function refused(promise: Promise<unknown>, code: string) {
+  await assert.rejects(promise, (error: Refusal) => error instanceof Refusal && error.code === code);
+}
+
+test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name and reprocesses", async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  const [failed] = child(world, startEventId, 'CREATESUBSCRIBER');
+  assert.equal(failed.status, 3);
+  assert.equal(failed.errorCategory, 'bad-user-data');
+  assert.match(failed.errorMessage!, /lastName/);
+  assert.match(failed.errorMessage!, /'/);
+  const start = detail(world, startEventId);
+  assert.equal(start.status, 3, 'STARTSTD mirrors its failed child');
+  assert.equal(start.errorMessage, failed.errorMessage);
+  assert.equal(item.errorMessage, failed.errorMessage);
+  assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 3 }).items.map((e) => e.eventId), [startEventId]);
+  assert.equal(start.accountNumber, item.temporaryAccountNumber, 'the grid shows the temporary number');
+
+  const updated = await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'alice');
+  assert.equal((updated.data as any).subscriber.lastName, 'Doe');
+  const result = await world.engine.reprocessStart(startEventId, 'alice');
+  assert.equal(result.eventId, startEventId);
+
+  const done = await world.engine.settled(item.itemId);
+  assert.equal(done.status, 'complete');
+  const creates = child(world, startEventId, 'CREATESUBSCRIBER');
+  assert.deepEqual(creates.map((e) => [e.status, e.reprocessOf]), [[11, null], [2, failed.eventId]]);
+  assert.equal(creates[1].eventId, result.reprocessEventId);
+  assert.deepEqual(child(world, startEventId, 'LINKOWNER').map((e) => e.status), [2], 'the remaining steps ran');
+  const finalStart = detail(world, startEventId);
+  assert.equal(finalStart.status, 2);
+  assert.match(finalStart.accountNumber!, /^\d+$/, 'the permanent number replaced the temporary one');
+  assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 3 }).items, []);
+  assert.equal(world.engine.listEvents({ typeCode: 3, status: 2, accountNumber: item.temporaryAccountNumber! }).items.length, 1, 'found by the temporary number');
+  assert.equal(world.engine.listEvents({ typeCode: 3, status: 2, accountNumber: done.accountNumber! }).items.length, 1, 'found by the permanent number');
+  assert.equal(world.sims.controls.outbox({ email: 'john@example.com' }).length, 1, 'exactly one confirmation mail');
+  assert.equal(world.sims.controls.ledger({ itemId: item.itemId }).filter((e) => e.operation === 'create-occupant').length, 1);
+  assert.deepEqual(
+    finalStart.audit.map((a) => [a.operator, a.action, a.changes]),
+    [['alice', 'update', [{ field: 'subscriber.lastName', from: "Doe's", to: 'Doe' }]], ['alice', 'reprocess', []]],
+  );
+});
+
+test('a reprocess that fails again: the previous event 11, the new one 3', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'J', lastName: "O'Neil", email: 'o@example.com' } }));
+  await world.engine.reprocessStart(startEventId, 'bob');
+  const again = await world.engine.settled(item.itemId);
+  assert.equal(again.status, 'failed');
+  const creates = child(world, startEventId, 'CREATESUBSCRIBER');
+  assert.deepEqual(creates.map((e) => e.status), [11, 3]);
+  assert.equal(creates[1].reprocessOf, creates[0].eventId);
+  assert.equal(detail(world, startEventId).status, 3);
+});
+
+test('a bad offer setup fails ADDSUBSCRIPTION; fixing the rate code and reprocessing completes', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putOffer({ offerId: 'sunday', name: 'Sunday', rateCode: 'SUNDAY-ONLY', price: 499 });
+  const { item, startEventId } = await failedStart(world, purchaseBody({ items: [{ offerId: 'sunday' }] }));
+  const [failed] = child(world, startEventId, 'ADDSUBSCRIPTION');
+  assert.equal(failed.errorCategory, 'bad-offer-setup');
+  assert.equal(detail(world, startEventId).authorizedAmount, 499);
+  await world.engine.putOffer({ offerId: 'sunday', name: 'Sunday', rateCode: 'WEEKEND-2DAY', price: 599 });
+  await world.engine.reprocessStart(startEventId, 'carol');
+  const done = await world.engine.settled(item.itemId);
+  assert.equal(done.status, 'complete');
+  const capture = world.sims.controls.ledger({ itemId: item.itemId }).find((e) => e.operation === 'capture');
+  assert.equal(capture?.amount, 499, 'captures the authorized amount, not the new price');
+});
+
+test('close before capture voids the authorization and stops the subscription; reprocess is refused after', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));
+  const [failed] = child(world, startEventId, 'CCFUNDCAPTURE');
+  assert.equal(failed.errorCategory, 'third-party');
+  const closed = await world.engine.closeStart(startEventId, 'dave');
+  assert.equal(closed.status, 9);
+  const view = await world.engine.settled(item.itemId);
+  assert.equal(view.status, 'closed');
+  assert.match(view.errorMessage!, /customer service closed/i);
+  assert.equal(child(world, startEventId, 'CCFUNDCAPTURE')[0].status, 9);
+  const operations = world.sims.controls.ledger({ itemId: item.itemId }).map((e) => e.operation);
+  assert.ok(operations.includes('void'));
+  assert.ok(!operations.includes('refund'));
+  assert.ok(operations.includes('stop-subscription'));
+  assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 3 }).items, []);
+  assert.equal(world.engine.listEvents({ typeCode: 3, status: 9 }).items.length, 1);
+  await refused(world.engine.reprocessStart(startEventId, 'dave'), 'conflict');
+  await refused(world.engine.closeStart(startEventId, 'dave'), 'conflict');
+});
+
+test('close after capture (tok_update_fail) refunds it', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'braintree', token: 'tok_update_fail' } }));
+  assert.equal(child(world, startEventId, 'UPDATEPAYMENTTRAN')[0].status, 3);
+  await world.engine.closeStart(startEventId, 'erin');
+  await world.engine.settled(item.itemId);
+  const ledger = world.sims.controls.ledger({ itemId: item.itemId });
+  assert.deepEqual(ledger.filter((e) => e.operation === 'refund').map((e) => [e.system, e.amount]), [['braintree', 999]]);
+  assert.ok(!ledger.some((e) => e.operation === 'void'));
+  assert.equal(detail(world, startEventId).status, 9);
+  assert.equal(child(world, startEventId, 'UPDATEPAYMENTTRAN')[0].status, 9);
+  await refused(world.engine.reprocessStart(startEventId, 'erin'), 'conflict');
+});
+
+test('only a failed start can be updated, reprocessed or closed', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  await world.engine.settled(outcome.items[0].itemId);
+  const startEventId = outcome.items[0].startEventId;
+  await refused(world.engine.updateStart(startEventId, { subscriber: { lastName: 'X' } }, 'f'), 'conflict');
+  await refused(world.engine.reprocessStart(startEventId, 'f'), 'conflict');
+  await refused(world.engine.closeStart(startEventId, 'f'), 'conflict');
+  await refused(world.engine.closeStart('01NOPE', 'f'), 'not-found');
+  assert.deepEqual(detail(world, startEventId).audit, []);
+});
+
+test('Allow resubmit off for STARTSTD or for the failed step refuses a reprocess; View off hides the type', async (t) => {
+  const world = await createWorld(t);
+  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'A', lastName: 'B2', email: 'ab@example.com' } }));
+  await world.engine.setEventTypeToggles(3, { allowResubmit: false });
+  await refused(world.engine.reprocessStart(startEventId, 'g'), 'conflict');
+  await world.engine.setEventTypeToggles(3, { allowResubmit: true });
+  await world.engine.setEventTypeToggles(1103, { allowResubmit: false });
+  await refused(world.engine.reprocessStart(startEventId, 'g'), 'conflict');
+  assert.equal(child(world, startEventId, 'CREATESUBSCRIBER')[0].status, 3, 'nothing changed');
+  assert.equal(world.engine.listEvents({ typeCode: 1103, status: 3 }).items.length, 1);
+  await world.engine.setEventTypeToggles(1103, { viewInEventViewer: false });
+  assert.deepEqual(world.engine.listEvents({ typeCode: 1103, status: 3 }), { items: [], nextCursor: null });
+});
+
+test('two CSRs acting at once: one wins, the other gets a conflict', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'A', lastName: 'B!', email: 'race@example.com' } }));
+  await world.engine.updateStart(startEventId, { subscriber: { lastName: 'B' } }, 'h');
+  const results = await Promise.allSettled([world.engine.reprocessStart(startEventId, 'h'), world.engine.closeStart(startEventId, 'i')]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.equal(loser.reason.code, 'conflict');
+  await world.engine.settled(item.itemId);
+  assert.equal(detail(world, startEventId).audit.length, 2, 'the update and the one action that won');
+});
+
+test('a shopper may cancel a complete item, and only a complete one', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const itemId = outcome.items[0].itemId;
+  await refused(world.engine.cancelItem(itemId), 'conflict');
+  await world.engine.settled(itemId);
+  const cancelled = await world.engine.cancelItem(itemId);
+  assert.equal(cancelled.status, 'cancelled');
+  await refused(world.engine.cancelItem(itemId), 'conflict');
+  await world.engine.settled(itemId);
+  assert.equal(world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length, 1);
+});
+
+test('the Event Viewer list pages with a cursor, newest first', async (t) => {
+  const world = await createWorld(t);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const outcome = await world.purchase();
+    if (outcome.kind !== 'accepted') return assert.fail();
+    ids.push(outcome.items[0].startEventId);
+  }
+  const first = world.engine.listEvents({ typeCode: 3, status: 2, limit: 2 });
+  assert.equal(first.items.length, 2);
+  const second = world.engine.listEvents({ typeCode: 3, status: 2, limit: 2, cursor: first.nextCursor! });
+  const third = world.engine.listEvents({ typeCode: 3, status: 2, limit: 2, cursor: second.nextCursor! });
+  assert.equal(third.nextCursor, null);
+  assert.deepEqual([...first.items, ...second.items, ...third.items].map((e) => e.eventId), ids.reverse());
+  const future = new Date(Date.now() + 60_000).toISOString();
+  assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 2, from: future }).items, []);
+});

@@ -1,0 +1,79 @@
+// A product process for crash tests: `place` buys and prints each answer as it comes, and may be
+// killed with SIGKILL at a named debug point (CRASH_AT=point:call:phase) or by the parent at any
+// moment; `recover` reopens the same directory, lets recovery finish everything, and prints what
+// the store and the simulators' ledgers hold.
+import { join } from 'node:path';
+import { createEngine } from '../../src/engine/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { openThirdPartyStore } from '../../src/store/keyValue.ts';
+import { createSimulators } from '../../src/sim/index.ts';
+import { parsePurchase, Refusal } from '../../src/domain/index.ts';
+import { FAST_RETRY, purchaseBody } from './world.ts';
+
+const [mode, dir, countText = '1', token = 'tok_visa'] = process.argv.slice(2);
+const crashAt = process.env.CRASH_AT;
+const latencyMs = Number(process.env.SIM_LATENCY_MS ?? 0);
+const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+const store = openStore(dir);
+const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));
+const sims = createSimulators({ store: thirdParty, latencyMs });
+const retry = Object.fromEntries(
+  ['ADDRSTD', 'AUTHCC', 'FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER', 'ADDADDRESSOCCUPANT', 'ADDSUBSCRIPTION', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN', 'LINKOWNER', 'CHGEMAILPREF'].map((s) => [s, FAST_RETRY]),
+);
+const engine = createEngine({
+  store,
+  connectors: sims.connectors,
+  retry,
+  syncBudgetMs: 2_000,
+  debug: (point, detail) => {
+    if (!crashAt) return;
+    const [atPoint, atCall, atPhase, delay] = crashAt.split(':');
+    if (point !== atPoint || detail.call !== atCall || (atPhase && detail.phase !== atPhase)) return;
+    // A delay kills mid-call: after the third party acted, before the engine hears of it.
+    if (delay) setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(delay));
+    else process.kill(process.pid, 'SIGKILL');
+  },
+});
+
+if (!store.getApp('shop')) await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
+await engine.start();
+
+if (mode === 'place') {
+  if (process.env.OUTAGE === 'on') await sims.controls.setOutage(true);
+  const count = Number(countText);
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const email = `buyer${i % 7}@example.com`;
+      const body = purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'Pat', lastName: 'Lee', email }, payment: { gateway: i % 2 ? 'braintree' : 'payway', token } });
+      try {
+        const outcome = await engine.placeOrder({ appId: 'shop', idempotencyKey: `k${i}`, purchase: parsePurchase(body) });
+        out({ answered: i, outcome });
+        if (outcome.kind === 'accepted') await Promise.all(outcome.items.map((item) => engine.settled(item.itemId)));
+      } catch (error) {
+        out({ refused: i, code: error instanceof Refusal ? error.code : String(error) });
+      }
+    }),
+  );
+  out({ placed: true });
+} else {
+  await sims.controls.setOutage(false);
+  // Everything recovery resumed runs to rest; aborted orders are voided.
+  while (store.listUnfinishedItems().length > 0 || store.listPendingOrders().length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const itemIds = countText === 'all' ? [] : countText.split(',').filter(Boolean);
+  out({
+    items: itemIds.map((itemId) => {
+      const view = engine.getItem(itemId);
+      const start = view?.startEventId ? engine.getStartDetail(view.startEventId) : undefined;
+      return { itemId, status: view?.status, accountNumber: view?.accountNumber, children: start?.children.map((e) => [e.typeName, e.status]) };
+    }),
+    ledger: sims.controls.ledger(),
+    outbox: sims.controls.outbox(),
+    keys: Array.from({ length: 50 }, (_, i) => `k${i}`).filter((k) => store.getIdempotencyRecord('shop', k)),
+  });
+}
+await engine.stop();
+await store.close();
+await thirdParty.close();

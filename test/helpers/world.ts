@@ -1,0 +1,78 @@
+// A whole product in a temp directory for scenario tests: the store, the simulators over their
+// own store, and an engine with fast retry policies; closed and removed when the test ends.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
+import { openStore, type EngineStore } from '../../src/store/index.ts';
+import { openThirdPartyStore, type ThirdPartyStore } from '../../src/store/keyValue.ts';
+import { createSimulators, type Simulators } from '../../src/sim/index.ts';
+import { parsePurchase, type Connectors, type RetryPolicy, type StepName } from '../../src/domain/index.ts';
+import type { ActionCall } from '../../src/machines/index.ts';
+
+/** Retries in milliseconds, so a test with transient failures takes well under a second. */
+export const FAST_RETRY: RetryPolicy = { baseDelayMs: 5, factor: 2, maxDelayMs: 20, budgetMs: 2_000 };
+
+const ALL_CALLS: Array<StepName | ActionCall> = [
+  'ADDRSTD', 'AUTHCC',
+  'FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER', 'ADDADDRESSOCCUPANT', 'ADDSUBSCRIPTION', 'CCFUNDCAPTURE',
+  'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN', 'LINKOWNER', 'CHGEMAILPREF',
+];
+
+/** A purchase body with sensible defaults; `overrides` replace top-level fields. */
+export function purchaseBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customerId: 'cust-1',
+    subscriber: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' },
+    deliveryAddress: { line1: '1 Main St', unit: '4B', city: 'Springfield', postalCode: '12345', country: 'US' },
+    payment: { gateway: 'payway', token: 'tok_visa' },
+    items: [{ offerId: 'daily-digital' }],
+    ...overrides,
+  };
+}
+
+/** One test's product. */
+export interface World {
+  dir: string;
+  store: EngineStore;
+  thirdParty: ThirdPartyStore;
+  sims: Simulators;
+  engine: Engine;
+  /** Places a purchase for the app `shop` with a fresh or given Idempotency-Key. */
+  purchase(body?: Record<string, unknown>, key?: string, appId?: string): ReturnType<Engine['placeOrder']>;
+}
+
+let keys = 0;
+
+/** Builds a world; `engineOptions` override the engine's (fast retries by default). */
+export async function createWorld(
+  t: TestContext,
+  { wrapConnectors, ...engineOptions }: Partial<EngineOptions> & { wrapConnectors?: (connectors: Connectors) => Connectors } = {},
+  dir?: string,
+): Promise<World> {
+  const root = dir ?? mkdtempSync(join(tmpdir(), 'engine-test-'));
+  const store = openStore(root);
+  const thirdParty = openThirdPartyStore(join(root, 'third-parties'));
+  const sims = createSimulators({ store: thirdParty });
+  const retry = Object.fromEntries(ALL_CALLS.map((call) => [call, FAST_RETRY]));
+  const connectors = wrapConnectors ? wrapConnectors(sims.connectors) : sims.connectors;
+  const engine = createEngine({ store, connectors, retry, syncBudgetMs: 300, ...engineOptions });
+  if (!store.getApp('shop')) await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
+  await engine.start();
+  t.after(async () => {
+    await engine.stop();
+    await store.close();
+    await thirdParty.close();
+    if (!dir) rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    dir: root,
+    store,
+    thirdParty,
+    sims,
+    engine,
+    purchase: (body = purchaseBody(), key = `key-${++keys}`, appId = 'shop') =>
+      engine.placeOrder({ appId, idempotencyKey: key, purchase: parsePurchase(body) }),
+  };
+}

@@ -1,0 +1,155 @@
+// End-to-end provisioning through the engine and the simulators (SPEC §2, §3, §7).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWorld, purchaseBody } from './helpers/world.ts';
+import type { World } from './helpers/world.ts';
+
+function startOf(world: World, itemId: string) {
+  const view = world.engine.getItem(itemId)!;
+  return world.engine.getStartDetail(view.startEventId!)!;
+}
+
+const operationsOf = (world: World, itemId: string) => world.sims.controls.ledger({ itemId }).map((e) => `${e.system}:${e.operation}`);
+
+test('a split-mode purchase answers after STARTSTD and provisions every step once', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase();
+  assert.equal(outcome.kind, 'accepted');
+  if (outcome.kind !== 'accepted') return;
+  const [placed] = outcome.items;
+  assert.match(placed.temporaryAccountNumber, /^T\d+$/);
+  assert.equal(placed.status, 'in_progress');
+
+  const done = await world.engine.settled(placed.itemId);
+  assert.equal(done.status, 'complete');
+  assert.match(done.accountNumber!, /^\d+$/);
+  assert.equal(done.temporaryAccountNumber, placed.temporaryAccountNumber);
+
+  const start = startOf(world, placed.itemId);
+  assert.equal(start.status, 2);
+  assert.equal(start.accountNumber, done.accountNumber, 'the permanent number replaces the temporary one');
+  assert.deepEqual(
+    start.children.map((e) => [e.typeName, e.status, e.attempts, e.parentEventId === start.eventId]),
+    [
+      ['ADDRSTD', 2, 1, true], ['AUTHCC', 2, 1, true], ['FINDADDRESSOCCUPANT', 2, 1, true], ['CREATESUBSCRIBER', 2, 1, true],
+      ['ADDADDRESSOCCUPANT', 2, 1, true], ['ADDSUBSCRIPTION', 2, 1, true], ['CCFUNDCAPTURE', 2, 1, true],
+      ['PAYMENTNEWSTART', 2, 1, true], ['UPDATEPAYMENTTRAN', 2, 1, true], ['LINKOWNER', 2, 1, true], ['CHGEMAILPREF', 2, 1, true],
+    ],
+  );
+  assert.deepEqual(operationsOf(world, placed.itemId).sort(), [
+    'circulation:add-address', 'circulation:add-subscription', 'circulation:create-occupant', 'circulation:record-payment',
+    'mail:send', 'payway:authorize', 'payway:capture', 'payway:update-transaction', 'preferences:subscribe', 'registration:link-owner',
+  ]);
+  const capture = world.sims.controls.ledger({ itemId: placed.itemId }).find((e) => e.operation === 'capture');
+  assert.equal(capture?.amount, 999, 'captures what was authorized');
+  const mails = world.sims.controls.outbox({ email: 'jane@example.com' });
+  assert.equal(mails.length, 1);
+  assert.equal(mails[0].accountNumber, done.accountNumber);
+  assert.equal(world.engine.liveItems, 0, 'finished actors leave memory');
+});
+
+test('a second purchase by the same email finds the occupant and skips CREATESUBSCRIBER', async (t) => {
+  const world = await createWorld(t);
+  const first = await world.purchase();
+  assert.equal(first.kind, 'accepted');
+  if (first.kind !== 'accepted') return;
+  await world.engine.settled(first.items[0].itemId);
+  const second = await world.purchase(purchaseBody({ items: [{ offerId: 'weekend', kind: 'bundle' }] }));
+  if (second.kind !== 'accepted') return assert.fail(second.kind);
+  const done = await world.engine.settled(second.items[0].itemId);
+  assert.equal(done.status, 'complete');
+  assert.equal(done.kind, 'bundle');
+  const types = startOf(world, done.itemId).children.map((e) => e.typeName);
+  assert.ok(!types.includes('CREATESUBSCRIBER'));
+  assert.equal(world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant').length, 1);
+});
+
+test('two items of one order with one new email create one occupant', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, items: [{ offerId: 'daily-digital' }, { offerId: 'print-7day', kind: 'asset' }] }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const views = await Promise.all(outcome.items.map((item) => world.engine.settled(item.itemId)));
+  assert.deepEqual(views.map((v) => v.status), ['complete', 'complete']);
+  const creates = world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant');
+  assert.equal(creates.length, 1);
+  const createEvents = outcome.items.flatMap((item) => startOf(world, item.itemId).children.filter((e) => e.typeName === 'CREATESUBSCRIBER'));
+  assert.equal(createEvents.length, 1, 'only one item ran CREATESUBSCRIBER');
+});
+
+test('a complimentary start runs no payment step and needs no payment', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
+  const outcome = await world.purchase(purchaseBody({ payment: undefined, items: [{ offerId: 'free-week' }] }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const done = await world.engine.settled(outcome.items[0].itemId);
+  assert.equal(done.status, 'complete');
+  assert.deepEqual(done.progress, { done: 8, total: 8 }, 'twelve steps less the four payment steps');
+  const types = startOf(world, done.itemId).children.map((e) => e.typeName);
+  for (const step of ['AUTHCC', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN']) assert.ok(!types.includes(step), step);
+  assert.ok(!operationsOf(world, done.itemId).some((op) => op.startsWith('payway') || op.startsWith('braintree')));
+});
+
+test('tok_flaky fails each payment call twice, then succeeds, on the same event', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase(purchaseBody({ payment: { gateway: 'braintree', token: 'tok_flaky' } }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const done = await world.engine.settled(outcome.items[0].itemId);
+  assert.equal(done.status, 'complete');
+  const attempts = Object.fromEntries(startOf(world, done.itemId).children.map((e) => [e.typeName, e.attempts]));
+  assert.equal(attempts.AUTHCC, 3);
+  assert.equal(attempts.CCFUNDCAPTURE, 3);
+  assert.equal(attempts.UPDATEPAYMENTTRAN, 3);
+  assert.equal(attempts.FINDADDRESSOCCUPANT, 1);
+  const payments = world.sims.controls.ledger({ itemId: done.itemId }).filter((e) => e.system === 'braintree');
+  assert.deepEqual(payments.map((e) => [e.operation, e.calls]).sort(), [['authorize', 3], ['capture', 3], ['update-transaction', 3]]);
+});
+
+test('a circulation outage delays items without failing them; they finish once it ends', async (t) => {
+  const world = await createWorld(t);
+  await world.sims.controls.setOutage(true);
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const itemId = outcome.items[0].itemId;
+  // Wait until the lookup has failed a few times.
+  for (let i = 0; i < 200; i++) {
+    const find = startOf(world, itemId).children.find((e) => e.typeName === 'FINDADDRESSOCCUPANT');
+    if (find && find.attempts >= 3) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const find = startOf(world, itemId).children.find((e) => e.typeName === 'FINDADDRESSOCCUPANT')!;
+  assert.equal(find.status, 1, 'a step waiting to retry is processing');
+  assert.ok(find.attempts >= 3);
+  assert.equal(world.engine.getItem(itemId)?.status, 'in_progress');
+  await world.sims.controls.setOutage(false);
+  const done = await world.engine.settled(itemId);
+  assert.equal(done.status, 'complete');
+});
+
+test('transient failures past the budget fail the step with third-party', async (t) => {
+  const world = await createWorld(t, { retry: { FINDADDRESSOCCUPANT: { baseDelayMs: 5, factor: 2, maxDelayMs: 10, budgetMs: 50 } } });
+  await world.sims.controls.setOutage(true);
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const done = await world.engine.settled(outcome.items[0].itemId);
+  assert.equal(done.status, 'failed');
+  const find = startOf(world, done.itemId).children.find((e) => e.typeName === 'FINDADDRESSOCCUPANT')!;
+  assert.equal(find.status, 3);
+  assert.equal(find.errorCategory, 'third-party');
+  assert.ok(find.attempts > 1);
+});
+
+test('the standard lookup keeps only occupants whose names and email all match', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putApp({ id: 'panel', name: 'Panel', processSync: false, lookupStrategy: 'standard' });
+  const first = await world.purchase(purchaseBody({ subscriber: { firstName: 'Bo', lastName: 'Ray', email: 'bo@example.com' } }), 'k-a', 'panel');
+  if (first.kind !== 'accepted') return assert.fail(first.kind);
+  await world.engine.settled(first.items[0].itemId);
+  const other = await world.purchase(purchaseBody({ subscriber: { firstName: 'Al', lastName: 'Ray', email: 'BO@example.com' } }), 'k-b', 'panel');
+  if (other.kind !== 'accepted') return assert.fail(other.kind);
+  await world.engine.settled(other.items[0].itemId);
+  assert.ok(startOf(world, other.items[0].itemId).children.some((e) => e.typeName === 'CREATESUBSCRIBER'), 'another first name: a new occupant');
+  const same = await world.purchase(purchaseBody({ subscriber: { firstName: 'bo', lastName: 'ray', email: 'Bo@Example.com' } }), 'k-c', 'panel');
+  if (same.kind !== 'accepted') return assert.fail(same.kind);
+  await world.engine.settled(same.items[0].itemId);
+  assert.ok(!startOf(world, same.items[0].itemId).children.some((e) => e.typeName === 'CREATESUBSCRIBER'), 'all three match: found');
+});

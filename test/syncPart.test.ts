@@ -1,0 +1,148 @@
+// The synchronous part of a purchase (SPEC §3, §4, §9): all-or-nothing per order, its failures
+// answered at once, idempotency keys claimed before any call and released when nothing is kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PermanentError, Refusal } from '../src/domain/index.ts';
+import { createWorld, purchaseBody } from './helpers/world.ts';
+
+async function refusal(promise: Promise<unknown>): Promise<Refusal> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof Refusal, String(error));
+    return error;
+  }
+  assert.fail('expected a refusal');
+}
+
+const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
+  [1, 2, 3, 9, 11].every((status) => world.engine.listEvents({ typeCode: 3, status: status as 1 }).items.length === 0);
+
+test('a declined card answers declined and leaves nothing for the Event Viewer', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
+  const error = await refusal(world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } })));
+  assert.equal(error.code, 'declined');
+  assert.ok(noStarts(world));
+  assert.deepEqual(world.sims.controls.ledger(), [], 'a declined authorization performs nothing');
+  // The key was released: the same key runs afresh.
+  const again = await world.purchase(purchaseBody(), 'retry-key');
+  assert.equal(again.kind, 'accepted');
+});
+
+test('all-or-nothing: an authorization already taken for another item is voided', async (t) => {
+  // The simulators decline by token, which is the same for every item of an order; a wrapper
+  // declines only the 12.99 item so the other's authorization is really taken, then voided.
+  const world = await createWorld(t, {
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      gateways: {
+        ...connectors.gateways,
+        payway: {
+          ...connectors.gateways.payway,
+          authorize: (request, context) =>
+            request.amount === 1299
+              ? Promise.reject(new PermanentError('bad-user-data', 'card-declined', 'card declined for 12.99'))
+              : connectors.gateways.payway.authorize(request, context),
+        },
+      },
+    }),
+  });
+  const error = await refusal(world.purchase(purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] })));
+  assert.equal(error.code, 'declined');
+  assert.ok(noStarts(world));
+  const ledger = world.sims.controls.ledger();
+  assert.deepEqual(ledger.map((e) => [e.operation, e.amount]), [['authorize', 999], ['void', 999]]);
+  assert.equal(ledger[0].itemId, ledger[1].itemId);
+  assert.equal(world.store.listPendingOrders().length, 0);
+});
+
+test('an undeliverable billing address fails the order before any authorization', async (t) => {
+  const world = await createWorld(t);
+  const error = await refusal(
+    world.purchase(purchaseBody({ billingAddress: { line1: '2 Side St', city: 'Nowhere', postalCode: '00000', country: 'US' }, items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] })),
+  );
+  assert.equal(error.code, 'invalid');
+  assert.deepEqual(error.issues.map((i) => i.path), ['billingAddress.postalCode']);
+  assert.ok(noStarts(world));
+  assert.deepEqual(world.sims.controls.ledger(), []);
+});
+
+test('an undeliverable address answers invalid and calls nothing else', async (t) => {
+  const world = await createWorld(t);
+  const error = await refusal(world.purchase(purchaseBody({ deliveryAddress: { line1: '1 Main', city: 'X', postalCode: '00000', country: 'US' } })));
+  assert.equal(error.code, 'invalid');
+  assert.equal(error.details.failedStep, 'ADDRSTD');
+  assert.deepEqual(error.issues.map((i) => i.path), ['deliveryAddress.postalCode']);
+  assert.ok(noStarts(world));
+});
+
+test('a gateway that stays unavailable answers 503 after the in-request budget and releases the key', async (t) => {
+  const world = await createWorld(t, { syncBudgetMs: 100 });
+  const error = await refusal(world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_unavailable' } }), 'k-503'));
+  assert.equal(error.code, 'unavailable');
+  assert.equal(world.store.getIdempotencyRecord('shop', 'k-503'), undefined);
+  assert.ok(noStarts(world));
+  const again = await world.purchase(purchaseBody(), 'k-503');
+  assert.equal(again.kind, 'accepted', 'the client may retry with the same key');
+});
+
+test('a purchase naming an unknown offer is refused before anything runs', async (t) => {
+  const world = await createWorld(t);
+  const error = await refusal(world.purchase(purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'nope' }] })));
+  assert.equal(error.code, 'invalid');
+  assert.deepEqual(error.issues.map((i) => i.path), ['items[1].offerId']);
+  assert.deepEqual(world.sims.controls.ledger(), []);
+});
+
+test('payment is required unless every item is complimentary', async (t) => {
+  const world = await createWorld(t);
+  const error = await refusal(world.purchase(purchaseBody({ payment: undefined })));
+  assert.deepEqual(error.issues.map((i) => i.path), ['payment']);
+});
+
+test('a repeated key returns the first answer; another body is refused; a running one is in flight', async (t) => {
+  const world = await createWorld(t);
+  const running = world.purchase(purchaseBody(), 'k-1');
+  const inFlight = await refusal(world.purchase(purchaseBody(), 'k-1'));
+  assert.equal(inFlight.code, 'idempotency-in-flight');
+  const first = await running;
+  assert.equal(first.kind, 'accepted');
+  await world.engine.recordAnswer('shop', 'k-1', { status: 202, body: first });
+  const replay = await world.purchase(purchaseBody(), 'k-1');
+  assert.deepEqual(replay, { kind: 'replay', answer: { status: 202, body: first } });
+  const other = await refusal(world.purchase(purchaseBody({ customerId: 'someone-else' }), 'k-1'));
+  assert.equal(other.code, 'idempotency-mismatch');
+  assert.equal(world.store.listPendingOrders().length, 0);
+});
+
+test('processSync answers after every step with the permanent account number', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const outcome = await world.purchase(purchaseBody(), 'k-lte', 'lte');
+  assert.equal(outcome.kind, 'complete');
+  if (outcome.kind !== 'complete') return;
+  assert.match(outcome.items[0].accountNumber!, /^\d+$/);
+  assert.equal(outcome.items[0].status, 'complete');
+});
+
+test('processSync reports a failed background step with the step and message', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const outcome = await world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }), 'k-f', 'lte');
+  assert.equal(outcome.kind, 'failed');
+  if (outcome.kind !== 'failed') return;
+  assert.equal(outcome.items[0].failedStep, 'CCFUNDCAPTURE');
+  assert.equal(outcome.items[0].status, 'failed');
+});
+
+test('processSync past its deadline answers as split mode and provisioning goes on', async (t) => {
+  const world = await createWorld(t, { processSyncDeadlineMs: 50 });
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  await world.sims.controls.setOutage(true);
+  const outcome = await world.purchase(purchaseBody(), 'k-d', 'lte');
+  assert.equal(outcome.kind, 'accepted');
+  if (outcome.kind !== 'accepted') return;
+  await world.sims.controls.setOutage(false);
+  assert.equal((await world.engine.settled(outcome.items[0].itemId)).status, 'complete');
+});
