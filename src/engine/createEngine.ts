@@ -82,6 +82,8 @@ export interface Engine {
   setEventTypeToggles(code: number, toggles: Partial<EventTypeToggles>): Promise<{ code: number; name: string; sync: boolean } & EventTypeToggles>;
   /** How many items have an actor in memory. */
   readonly liveItems: number;
+  /** How many transitions the engine took since it was built. */
+  readonly transitions: number;
   /** Stops timers and actors and waits for staged writes; the store stays open. */
   stop(): Promise<void>;
 }
@@ -138,6 +140,9 @@ export function createEngine(options: EngineOptions): Engine {
     },
     get liveItems() {
       return runner.size;
+    },
+    get transitions() {
+      return runner.transitions;
     },
     async start() {
       const report = await recover(ctx);

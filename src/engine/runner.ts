@@ -18,6 +18,7 @@ import {
   indexCallStates,
   isAtRest,
   itemStatusOf,
+  statePath,
   type ActionCall,
   type CallError,
   type NewStartEvent,
@@ -28,6 +29,7 @@ import type { Batch, EngineStore } from '../store/index.ts';
 import { invokeCall } from './calls.ts';
 import { itemErrorMessage, projectTransition } from './project.ts';
 import { itemView } from './views.ts';
+import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -67,16 +69,20 @@ const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER
 export class Runner {
   private readonly live = new Map<string, Live>();
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly lockWaiters = new Map<string, Set<string>>();
+  private readonly locks: OccupantLocks;
   private readonly callStates;
   private batch: Batch = {};
   private afterCommit: Array<() => void> = [];
   private scheduled = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private inFlight = 0;
+  /** Transitions taken since the runner started, for the benchmarks. */
+  transitions = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.callStates = indexCallStates(options.machine);
+    this.locks = new OccupantLocks(options.store);
   }
 
   /** How many items have an actor in memory now. */
@@ -86,6 +92,7 @@ export class Runner {
 
   /** Adds writes to the batch of this turn; `then` runs once they are flushed. */
   stage(writes: Batch, then?: () => void): void {
+    if (this.stopped) return; // a stopped engine writes nothing more, like a process that ended
     for (const [key, value] of Object.entries(writes) as Array<[keyof Batch, unknown[]]>) {
       if (!value?.length) continue;
       const into = (this.batch[key] ??= []) as unknown[];
@@ -100,6 +107,7 @@ export class Runner {
 
   /** Resolves once everything staged so far is flushed to disk. */
   durable(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('the engine is stopped: nothing more is written'));
     return new Promise((resolve) => this.stage({}, resolve));
   }
 
@@ -119,6 +127,7 @@ export class Runner {
 
   /** Starts a new item: its first snapshot is staged now, its first call made once flushed. */
   spawn(item: ItemRecord, input: NewStartInput, act = true): void {
+    if (this.stopped) return;
     const actor = createActor(this.options.machine, { input });
     actor.start();
     const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null };
@@ -131,6 +140,7 @@ export class Runner {
 
   /** Brings an item's actor back from its stored snapshot, or returns the live one. */
   revive(itemId: string): Live | undefined {
+    if (this.stopped) return undefined;
     const existing = this.live.get(itemId);
     if (existing) return existing;
     const item = this.options.store.getItem(itemId);
@@ -184,14 +194,19 @@ export class Runner {
   }
 
   /** Stops every timer and actor; calls in flight finish but start nothing new. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return (this.stopping ??= this.stopNow());
+  }
+
+  private async stopNow(): Promise<void> {
+    const staged = this.durable();
     this.stopped = true;
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
     }
     this.live.clear();
-    await this.durable().catch(() => undefined);
+    await staged;
   }
 
   /** True while calls are in flight or writes wait for their commit. */
@@ -200,11 +215,13 @@ export class Runner {
   }
 
   private dispatch(live: Live, event: NewStartEvent, extra?: Batch): boolean {
+    if (this.stopped) return false;
     const prev = live.snapshot;
     live.actor.send(event);
     const next = live.actor.getSnapshot();
     if (next === prev || (next.value === prev.value && next.context === prev.context)) return false;
     live.snapshot = next;
+    this.transitions += 1;
     this.record(live, prev, next, extra);
     return true;
   }
@@ -244,10 +261,11 @@ export class Runner {
       ];
     }
     if (live.lock && !this.holdsOccupantStep(next)) {
-      writes.releasedLocks = [live.lock];
       const released = live.lock;
+      writes.releasedLocks = [released];
       live.lock = null;
-      this.stage({}, () => this.wakeLockWaiters(released));
+      this.locks.release(released, item.itemId);
+      this.stage({}, () => this.locks.wakeNext(released));
     }
     this.stage(writes);
     if (extra) this.stage(extra);
@@ -280,7 +298,11 @@ export class Runner {
       this.options.debug?.('committed', { itemId: live.item.itemId, call: 'STARTSTD', phase: 'waiting' });
       return; // the order's commit or abort comes next
     }
-    if (!call || call.phase === 'failed') return this.evict(live);
+    if (!call || call.phase === 'failed') {
+      this.options.debug?.('committed', { itemId: live.item.itemId, call: call?.meta.call ?? statePath(snapshot.value).join('.'), phase: call?.phase ?? 'rest' });
+      if (!this.stopped) this.evict(live);
+      return;
+    }
     this.options.debug?.('committed', { itemId: live.item.itemId, call: call.meta.call, phase: call.phase });
     if (this.stopped) return; // a debug point may stop the engine right here
     if (call.phase === 'waitingToRetry') {
@@ -297,13 +319,8 @@ export class Runner {
   private async perform(live: Live, snapshot: Snapshot, call: Exclude<StepName, 'STARTSTD'> | ActionCall): Promise<void> {
     const { item } = live;
     if (OCCUPANT_STEPS.has(call) && !live.lock) {
-      const name = `occupant:${item.data.subscriber.email.trim().toLowerCase()}`;
-      if (!(await this.options.store.acquireLock(name, item.itemId))) {
-        const waiting = this.lockWaiters.get(name) ?? new Set();
-        waiting.add(item.itemId);
-        this.lockWaiters.set(name, waiting);
-        return;
-      }
+      const name = occupantLockName(item.data.subscriber.email);
+      if (!(await this.locks.acquire(name, item.itemId, () => this.act(live)))) return;
       live.lock = name;
     }
     this.inFlight += 1;
@@ -320,16 +337,6 @@ export class Runner {
     this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
     if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
     this.dispatch(live, event);
-  }
-
-  private wakeLockWaiters(name: string): void {
-    const waiting = this.lockWaiters.get(name);
-    if (!waiting) return;
-    this.lockWaiters.delete(name);
-    for (const itemId of waiting) {
-      const live = this.live.get(itemId);
-      if (live) this.act(live);
-    }
   }
 
   private evict(live: Live): void {

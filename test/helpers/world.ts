@@ -39,6 +39,8 @@ export interface World {
   thirdParty: ThirdPartyStore;
   sims: Simulators;
   engine: Engine;
+  /** Stops the engine and closes the stores (once); the directory stays for a restart. */
+  close(): Promise<void>;
   /** Places a purchase for the app `shop` with a fresh or given Idempotency-Key. */
   purchase(body?: Record<string, unknown>, key?: string, appId?: string): ReturnType<Engine['placeOrder']>;
 }
@@ -60,13 +62,19 @@ export async function createWorld(
   const engine = createEngine({ store, connectors, retry, syncBudgetMs: 300, ...engineOptions });
   if (!store.getApp('shop')) await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
   await engine.start();
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await engine.stop();
+      await store.close();
+      await thirdParty.close();
+    })());
   t.after(async () => {
-    await engine.stop();
-    await store.close();
-    await thirdParty.close();
+    await close();
     if (!dir) rmSync(root, { recursive: true, force: true });
   });
   return {
+    close,
     dir: root,
     store,
     thirdParty,

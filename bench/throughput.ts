@@ -1,0 +1,105 @@
+// Throughput of fully provisioned items (SPEC §8): N one-item purchases through the product's own
+// engine, store and simulators (zero latency), with every transition flushed before the next
+// call. Each run is a fresh process over a fresh data directory; the table shows the median.
+//   npm run bench:throughput -- [items=100000] [runs=3] [inFlight=2000]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { parsePurchase } from '../src/domain/index.ts';
+import { openProduct } from '../src/product.ts';
+
+interface RunResult {
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  transitions: number;
+  transitionsPerSecond: number;
+  cpuMicrosPerTransition: number;
+  heapMiB: number;
+  rssMiB: number;
+  complete: number;
+}
+
+async function runOnce(items: number, inFlight: number): Promise<RunResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-throughput-'));
+  const product = openProduct({ ...loadConfig({}), dataDir });
+  const { engine } = product;
+  await engine.putApp({ id: 'bench', name: 'Bench', processSync: false, lookupStrategy: 'email-only' });
+  await engine.start();
+  // Items come in pairs sharing an email: the first creates the occupant, the second's lookup
+  // finds it (12.5 transitions per item on average, as in DESIGN.md).
+  const purchase = (i: number) =>
+    parsePurchase({
+      customerId: `c${i}`,
+      subscriber: { firstName: 'Pat', lastName: 'Lee', email: `p${i >> 1}@example.com` },
+      deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      payment: { gateway: i % 4 < 2 ? 'payway' : 'braintree', token: 'tok_visa' },
+      items: [{ offerId: 'daily-digital' }],
+    });
+  let next = 0;
+  let complete = 0;
+  let peakHeap = 0;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    const memory = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, memory.heapUsed);
+    peakRss = Math.max(peakRss, memory.rss);
+  }, 250);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const transitionsBefore = engine.transitions;
+  async function lane(): Promise<void> {
+    while (next < items) {
+      const i = next++;
+      const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: purchase(i) });
+      if (outcome.kind !== 'accepted') throw new Error(`purchase ${i}: ${outcome.kind}`);
+      const view = await engine.settled(outcome.items[0].itemId);
+      if (view.status === 'complete') complete += 1;
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(sampler);
+  const transitions = engine.transitions - transitionsBefore;
+  await product.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return {
+    items,
+    seconds: round(seconds, 2),
+    itemsPerSecond: Math.round(items / seconds),
+    transitions,
+    transitionsPerSecond: Math.round(transitions / seconds),
+    cpuMicrosPerTransition: round((cpu.user + cpu.system) / transitions, 1),
+    heapMiB: round(peakHeap / 2 ** 20, 0),
+    rssMiB: round(peakRss / 2 ** 20, 0),
+    complete,
+  };
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const [itemsText = '100000', runsText = '3', inFlightText = '2000', child] = process.argv.slice(2);
+if (child === '--child') {
+  process.stdout.write(JSON.stringify(await runOnce(Number(itemsText), Number(inFlightText))));
+} else {
+  const runs: RunResult[] = [];
+  for (let run = 0; run < Number(runsText); run++) {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, itemsText, '1', inFlightText, '--child'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
+    if (result.status !== 0) throw new Error(`run ${run + 1} failed`);
+    runs.push(JSON.parse(result.stdout));
+    console.error(`run ${run + 1}: ${runs[run].itemsPerSecond} items/s`);
+  }
+  const summary = Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(runs.map((r) => r[key as keyof RunResult]))]));
+  console.table(runs);
+  console.log(`median of ${runs.length} fresh processes: ${summary.itemsPerSecond} items/s, ${summary.transitionsPerSecond} transitions/s, ${summary.cpuMicrosPerTransition} µs CPU per transition, heap ${summary.heapMiB} MiB, RSS ${summary.rssMiB} MiB`);
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', 'throughput.json'), JSON.stringify({ at: new Date().toISOString(), inFlight: Number(inFlightText), runs, median: summary }, null, 2));
+}
