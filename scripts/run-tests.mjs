@@ -15,6 +15,6 @@ function findTests(dir) {
 }
 
 const files = ['src', 'test'].flatMap(findTests).sort();
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files];
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...process.argv.slice(2), ...files];
 const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -1,5 +1,4 @@
 // The engine's composition: createEngine({ store, connectors, clock, ... }) (STYLE.md).
-import { monotonicFactory } from 'ulid';
 import type { EventEmitter } from 'eventemitter3';
 import {
   STEPS,
@@ -21,6 +20,7 @@ import { placeOrder, type OrderOutcome, type PlaceOrderRequest } from './orders.
 import { recover, type RecoveryReport } from './recovery.ts';
 import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
 import { itemView, progressOf } from './views.ts';
+import { ulidFactory } from './ids.ts';
 
 /** What the engine is built from; every field but `store` and `connectors` has a default. */
 export interface EngineOptions extends Partial<EngineSettings> {
@@ -91,7 +91,7 @@ export interface Engine {
 /** Builds an engine over a store and connectors. */
 export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? Date.now;
-  const ulid = monotonicFactory();
+  const ulid = ulidFactory();
   const machine = createNewStartMachine({ retry: options.retry });
   const callStates = indexCallStates(machine);
   const bus = createBus();

@@ -13,6 +13,8 @@ export interface RecoveryReport {
 export async function recover(ctx: EngineContext): Promise<RecoveryReport> {
   const { store, runner, clock } = ctx;
   const handled = new Set<string>();
+  const unfinished = store.listUnfinishedItems();
+  for (const state of unfinished) runner.restore(state);
   const pending = store.listPendingOrders();
   for (const order of pending) {
     const at = clock();
@@ -28,7 +30,7 @@ export async function recover(ctx: EngineContext): Promise<RecoveryReport> {
     });
   }
   let resumed = 0;
-  for (const { itemId } of store.listUnfinishedItems()) {
+  for (const { itemId } of unfinished) {
     if (handled.has(itemId)) continue;
     runner.resume(itemId);
     resumed += 1;

@@ -18,14 +18,17 @@ import {
   indexCallStates,
   isAtRest,
   itemStatusOf,
+  persistSnapshot,
+  restorableSnapshot,
   statePath,
+  type StoredSnapshot,
   type ActionCall,
   type CallError,
   type NewStartEvent,
   type NewStartInput,
   type NewStartMachine,
 } from '../machines/index.ts';
-import type { Batch, EngineStore } from '../store/index.ts';
+import type { Batch, EngineStore, StoredItemState } from '../store/index.ts';
 import { invokeCall } from './calls.ts';
 import { itemErrorMessage, projectTransition } from './project.ts';
 import { itemView } from './views.ts';
@@ -59,7 +62,12 @@ interface Live {
   timer: NodeJS.Timeout | null;
   /** The occupant lock this item holds, if any. */
   lock: string | null;
+  /** Transitions journalled since the last full snapshot was written. */
+  sinceSnapshot: number;
 }
+
+/** A full snapshot is written at rest and at least every this many transitions, to bound replay. */
+const SNAPSHOT_EVERY = 16;
 
 type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
 
@@ -130,10 +138,10 @@ export class Runner {
     if (this.stopped) return;
     const actor = createActor(this.options.machine, { input });
     actor.start();
-    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null };
+    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null, sinceSnapshot: 0 };
     this.live.set(item.itemId, live);
     const snapshot = live.snapshot;
-    this.stage({ states: [{ itemId: item.itemId, shard: item.shard, snapshot: actor.getPersistedSnapshot(), unfinished: true }] }, () => {
+    this.stage({ states: [{ itemId: item.itemId, shard: item.shard, snapshot: persistSnapshot(live.snapshot), unfinished: true }] }, () => {
       if (act) this.afterTransition(live, snapshot);
     });
   }
@@ -143,13 +151,20 @@ export class Runner {
     if (this.stopped) return undefined;
     const existing = this.live.get(itemId);
     if (existing) return existing;
-    const item = this.options.store.getItem(itemId);
     const state = this.options.store.getItemState(itemId);
-    if (!item || !state) return undefined;
-    const actor = createActor(this.options.machine, { snapshot: state.snapshot as Snapshot, input: undefined });
+    return state && this.restore(state);
+  }
+
+  /** Rebuilds an item's actor from its last snapshot and the journalled events after it. */
+  restore(state: StoredItemState): Live | undefined {
+    const item = this.options.store.getItem(state.itemId);
+    if (!item || this.stopped) return undefined;
+    const actor = createActor(this.options.machine, { snapshot: restorableSnapshot(state.snapshot as StoredSnapshot) as never, input: undefined });
     actor.start();
-    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null };
-    this.live.set(itemId, live);
+    // The chart is a pure function of snapshot and event: replaying the journal gives the state back.
+    for (const event of state.events) actor.send(event as NewStartEvent);
+    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null, sinceSnapshot: state.events.length };
+    this.live.set(state.itemId, live);
     return live;
   }
 
@@ -222,11 +237,11 @@ export class Runner {
     if (next === prev || (next.value === prev.value && next.context === prev.context)) return false;
     live.snapshot = next;
     this.transitions += 1;
-    this.record(live, prev, next, extra);
+    this.record(live, prev, next, event, extra);
     return true;
   }
 
-  private record(live: Live, prev: Snapshot, next: Snapshot, extra?: Batch): void {
+  private record(live: Live, prev: Snapshot, next: Snapshot, event: NewStartEvent, extra?: Batch): void {
     const { item } = live;
     const { store } = this.options;
     const projection = projectTransition(item, prev.context, next.context, store.getOffer(item.offerId));
@@ -234,12 +249,16 @@ export class Runner {
     const atRest = isAtRest(this.callStates, next.value);
     const prevStatus = itemStatusOf(prev.value);
     const status = itemStatusOf(next.value);
+    live.sinceSnapshot += 1;
+    const writeSnapshot = atRest || live.sinceSnapshot >= SNAPSHOT_EVERY;
+    if (writeSnapshot) live.sinceSnapshot = 0;
     const writes: Batch = {
       states: [
         {
           itemId: item.itemId,
           shard: item.shard,
-          snapshot: live.actor.getPersistedSnapshot(),
+          event,
+          snapshot: writeSnapshot ? persistSnapshot(next) : undefined,
           unfinished: wasAtRest === atRest ? undefined : !atRest,
         },
       ],

@@ -4,6 +4,7 @@ import { createActor, initialTransition, transition, type SnapshotFrom } from 'x
 import { EventStatus } from '../domain/index.ts';
 import { createNewStartMachine, newStartMachine, type NewStartEvent, type StepOutput } from './newStart.ts';
 import { activeCall, indexCallStates, itemStatusOf, isAtRest, statePath, toMermaid } from './chart.ts';
+import { persistSnapshot, restorableSnapshot } from './persistence.ts';
 
 type Snapshot = SnapshotFrom<typeof newStartMachine>;
 const T0 = Date.UTC(2026, 0, 1);
@@ -244,6 +245,19 @@ test('an actor restored from a JSON snapshot at every state continues to the sam
   }
   assert.equal(persisted.value, 'complete');
   assert.deepEqual(persisted.context, expected);
+
+  // The same through the engine's lean stored form.
+  let stored = JSON.parse(JSON.stringify(persistSnapshot(start)));
+  for (const event of script) {
+    const actor = createActor(newStartMachine, { snapshot: restorableSnapshot(stored) as never, input: undefined });
+    actor.start();
+    actor.send(event);
+    stored = JSON.parse(JSON.stringify(persistSnapshot(actor.getSnapshot())));
+    actor.stop();
+  }
+  assert.equal(stored.value, 'complete');
+  assert.equal(stored.status, 'active', 'complete is not final: a shopper may still cancel');
+  assert.deepEqual(stored.context, expected);
   assert.ok(script.some((e) => e.type === 'csr.reprocess'), 'the script went through a reprocess');
 });
 

@@ -24,7 +24,10 @@ export interface Tables {
   orders: Database<OrderRecord, string>;
   pending: Database<true, string>;
   items: Database<ItemRecord, string>;
-  states: Database<{ shard: number; snapshot: unknown }, string>;
+  /** itemId → the last full snapshot and the journal position it reflects. */
+  states: Database<{ shard: number; seq: number; snapshot: unknown }, string>;
+  /** [shard, seq] → { itemId, event }: append-only, one record per transition. */
+  journal: Database<{ itemId: string; event: unknown }, Key>;
   unfinished: Database<true, Key>;
   events: Database<EventRecord, string>;
   /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
@@ -52,6 +55,7 @@ export function openStore(dataDir: string): EngineStore {
     pending: table('pending-orders'),
     items: table('items'),
     states: table('item-states'),
+    journal: table('journal'),
     unfinished: table('unfinished-items'),
     events: table('events'),
     index: table('event-index'),
@@ -59,10 +63,22 @@ export function openStore(dataDir: string): EngineStore {
     audit: table('audit'),
     locks: table('locks'),
     idempotency: table('idempotency'),
-    config: table('config'),
+    // Offers, apps and toggles are read on every transition: keep them decoded in lmdb's cache.
+    config: root.openDB({ name: 'config', compression: false, cache: true, ...{ encoder } }),
   };
   const auditId = monotonicFactory();
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
+  const journalSeqs = new Map<number, number>();
+  /** The last journal position of a shard, read once from the end of its key range. */
+  const lastJournalSeq = (shard: number): number => {
+    let last = journalSeqs.get(shard);
+    if (last === undefined) {
+      const [entry] = t.journal.getRange({ start: [shard, Number.MAX_SAFE_INTEGER], end: [shard, 0], reverse: true, limit: 1 });
+      last = entry ? (entry.key as [number, number])[1] : 0;
+      journalSeqs.set(shard, last);
+    }
+    return last;
+  };
 
   if (!t.config.get(['meta', 'seeded'])) {
     t.root.transactionSync(() => {
@@ -81,7 +97,13 @@ export function openStore(dataDir: string): EngineStore {
     for (const orderId of batch.settledOrders ?? []) last = t.pending.remove(orderId);
     for (const item of batch.items ?? []) last = t.items.put(item.itemId, item);
     for (const state of batch.states ?? []) {
-      last = t.states.put(state.itemId, { shard: state.shard, snapshot: state.snapshot });
+      let position = lastJournalSeq(state.shard);
+      if (state.event !== undefined) {
+        position += 1;
+        journalSeqs.set(state.shard, position);
+        last = t.journal.put([state.shard, position], { itemId: state.itemId, event: state.event });
+      }
+      if (state.snapshot !== undefined) last = t.states.put(state.itemId, { shard: state.shard, seq: position, snapshot: state.snapshot });
       if (state.unfinished === true) last = t.unfinished.put([state.shard, state.itemId], true);
       else if (state.unfinished === false) last = t.unfinished.remove([state.shard, state.itemId]);
     }
@@ -129,16 +151,26 @@ export function openStore(dataDir: string): EngineStore {
     getItem: (itemId) => t.items.get(itemId),
     getItemState(itemId) {
       const state = t.states.get(itemId);
-      return state && { itemId, shard: state.shard, snapshot: state.snapshot };
+      return state && { itemId, shard: state.shard, snapshot: state.snapshot, events: [] };
     },
     listUnfinishedItems() {
-      const found: StoredItemState[] = [];
+      const found = new Map<string, StoredItemState & { seq: number }>();
+      const fromSeq = new Map<number, number>();
       for (const { key } of t.unfinished.getRange()) {
         const itemId = (key as [number, string])[1];
         const state = t.states.get(itemId);
-        if (state) found.push({ itemId, shard: state.shard, snapshot: state.snapshot });
+        if (!state) continue;
+        found.set(itemId, { itemId, shard: state.shard, seq: state.seq, snapshot: state.snapshot, events: [] });
+        fromSeq.set(state.shard, Math.min(fromSeq.get(state.shard) ?? Infinity, state.seq));
       }
-      return found;
+      // One pass over each shard's journal tail replays every unfinished item at once.
+      for (const [shard, from] of fromSeq) {
+        for (const { key, value } of t.journal.getRange({ start: [shard, from + 1], end: [shard, Number.MAX_SAFE_INTEGER] })) {
+          const item = found.get(value.itemId);
+          if (item && (key as [number, number])[1] > item.seq) item.events.push(value.event);
+        }
+      }
+      return [...found.values()].map(({ seq: _seq, ...item }) => item);
     },
 
     getEvent: (eventId) => t.events.get(eventId),

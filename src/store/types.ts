@@ -18,12 +18,18 @@ export interface EventWrite {
   previousStatus: EventStatus | null;
 }
 
-/** The persisted chart snapshot of one item. */
+/**
+ * One transition of one item (DESIGN.md "lean journal"): the chart event that caused it goes to
+ * the shard's append-only journal; the full snapshot is written only now and then (at rest, and
+ * every few transitions), and recovery replays the journal over it.
+ */
 export interface ItemStateWrite {
   itemId: string;
   shard: number;
-  /** The persisted XState snapshot, plain JSON. */
-  snapshot: unknown;
+  /** The chart event of this transition, journalled; absent for a snapshot alone. */
+  event?: unknown;
+  /** The full stored snapshot after this transition, when it is written. */
+  snapshot?: unknown;
   /** True: the item has work to resume after a crash; false: at rest; absent: unchanged. */
   unfinished?: boolean;
 }
@@ -43,6 +49,7 @@ export interface Batch {
   /** Orders whose synchronous part is over (started or aborted). */
   settledOrders?: string[];
   items?: ItemRecord[];
+  /** In the order they happened: the journal's sequence follows it. */
   states?: ItemStateWrite[];
   events?: EventWrite[];
   /** Account numbers (temporary or permanent) that find a start. */
@@ -79,11 +86,12 @@ export interface EventPage {
   nextCursor: string | null;
 }
 
-/** An item with its persisted snapshot. */
+/** An item's last full snapshot and the journalled events after it, oldest first. */
 export interface StoredItemState {
   itemId: string;
   shard: number;
   snapshot: unknown;
+  events: unknown[];
 }
 
 /** The engine's durable store. Reads are synchronous; writes resolve once flushed to disk. */
@@ -95,8 +103,9 @@ export interface EngineStore {
   /** Orders whose synchronous part had not finished: recovery aborts them. */
   listPendingOrders(): OrderRecord[];
   getItem(itemId: string): ItemRecord | undefined;
+  /** An item's last full snapshot (`events` empty: journalled events are for recovery). */
   getItemState(itemId: string): StoredItemState | undefined;
-  /** Items with work to resume (a call in flight or a retry waiting). */
+  /** Items with work to resume (a call in flight or a retry waiting), with the events to replay. */
   listUnfinishedItems(): StoredItemState[];
 
   getEvent(eventId: string): EventRecord | undefined;
