@@ -1,6 +1,7 @@
 // End-to-end provisioning through the engine and the simulators (SPEC §2, §3, §7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { customerKey } from '../src/engine/index.ts';
 import { createWorld, purchaseBody } from './helpers/world.ts';
 import type { World } from './helpers/world.ts';
 
@@ -152,4 +153,27 @@ test('the standard lookup keeps only occupants whose names and email all match',
   if (same.kind !== 'accepted') return assert.fail(same.kind);
   await world.engine.settled(same.items[0].itemId);
   assert.ok(!startOf(world, same.items[0].itemId).children.some((e) => e.typeName === 'CREATESUBSCRIBER'), 'all three match: found');
+});
+
+test('every status change is published on the bus and kept in the customer notification log', async (t) => {
+  const world = await createWorld(t);
+  const seen: string[] = [];
+  world.engine.bus.on('item', (view) => {
+    if (seen[seen.length - 1] !== view.status) seen.push(view.status);
+  });
+  const good = await world.purchase(purchaseBody({ customerId: 'ann' }));
+  const bad = await world.purchase(purchaseBody({ customerId: 'ann', subscriber: { firstName: 'Ann', lastName: 'O!', email: 'o@example.com' } }));
+  if (good.kind !== 'accepted' || bad.kind !== 'accepted') return assert.fail();
+  await world.engine.settled(good.items[0].itemId);
+  const failed = await world.engine.settled(bad.items[0].itemId);
+  await world.engine.closeStart(failed.startEventId!, 'csr');
+  await world.engine.settled(bad.items[0].itemId);
+  assert.ok(seen.includes('in_progress') && seen.includes('complete') && seen.includes('failed') && seen.includes('closed'));
+  const log = world.store.listNotifications(customerKey('shop', 'ann'), 0);
+  const byItem = (itemId: string) => log.filter((e) => e.itemId === itemId).map((e) => e.status);
+  assert.deepEqual(byItem(good.items[0].itemId), ['in_progress', 'complete']);
+  assert.deepEqual(byItem(bad.items[0].itemId), ['in_progress', 'failed', 'closed']);
+  assert.match(log[log.length - 1].errorMessage ?? '', /customer service closed/i);
+  assert.ok(log.every((e, i) => i === 0 || e.seq > log[i - 1].seq), 'sequence numbers grow');
+  assert.deepEqual(world.store.listNotifications(customerKey('shop', 'someone-else'), 0), []);
 });

@@ -1,0 +1,158 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { EventRecord, EventStatus } from '../domain/index.ts';
+import { openStore } from './openStore.ts';
+import type { EngineStore } from './types.ts';
+
+function tempStore(t: TestContext): { dir: string; store: EngineStore; reopen: () => EngineStore } {
+  const dir = mkdtempSync(join(tmpdir(), 'store-test-'));
+  let store = openStore(dir);
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    store,
+    reopen: () => {
+      void store.close();
+      store = openStore(dir);
+      return store;
+    },
+  };
+}
+
+let n = 0;
+function event(overrides: Partial<EventRecord> = {}): EventRecord {
+  n += 1;
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  return {
+    eventId: `01KA${String(n).padStart(22, '0')}`,
+    typeCode: 3,
+    typeName: 'STARTSTD',
+    status: 2,
+    itemId: `item-${n}`,
+    orderId: `order-${n}`,
+    appId: 'shop',
+    parentEventId: null,
+    reprocessOf: null,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 1,
+    errorMessage: null,
+    errorCategory: null,
+    data: {},
+    accountNumber: `T${n}`,
+    ...overrides,
+  };
+}
+
+const ids = (events: EventRecord[]) => events.map((e) => e.eventId);
+
+test('lists events by type and status, newest first, and moves a row between statuses', async (t) => {
+  const { store } = tempStore(t);
+  const a = event();
+  const b = event({ status: 3, errorMessage: 'lastName contains "\'"' });
+  const child = event({ typeCode: 1103, typeName: 'CREATESUBSCRIBER', parentEventId: a.eventId, status: 1 });
+  await store.commit({ events: [a, b, child].map((e) => ({ event: e, previousStatus: null })) });
+  assert.deepEqual(ids(store.listEvents({ typeCode: 3, status: 2 }).items), [a.eventId]);
+  assert.deepEqual(ids(store.listEvents({ typeCode: 3, status: 3 }).items), [b.eventId]);
+  assert.deepEqual(ids(store.listChildEvents(a.eventId)), [child.eventId]);
+
+  await store.commit({ events: [{ event: { ...child, status: 2 }, previousStatus: 1 as EventStatus }] });
+  assert.deepEqual(store.listEvents({ typeCode: 1103, status: 1 }).items, [], 'the old status no longer lists it');
+  assert.deepEqual(ids(store.listEvents({ typeCode: 1103, status: 2 }).items), [child.eventId]);
+  assert.equal(store.getEvent(child.eventId)?.status, 2);
+});
+
+test('filters by app, error text, account number and creation time', async (t) => {
+  const { store } = tempStore(t);
+  const mine = event({ status: 3, errorMessage: 'card declined' });
+  const other = event({ status: 3, appId: 'kiosk', errorMessage: 'rate code unknown' });
+  await store.commit({
+    events: [mine, other].map((e) => ({ event: e, previousStatus: null })),
+    accountNumbers: [
+      { accountNumber: 'T-mine', startEventId: mine.eventId },
+      { accountNumber: '1000001', startEventId: mine.eventId },
+    ],
+  });
+  const failed = (query: object) => ids(store.listEvents({ typeCode: 3, status: 3, ...query }).items);
+  assert.deepEqual(failed({ appId: 'kiosk' }), [other.eventId]);
+  assert.deepEqual(failed({ q: 'DECLINED' }), [mine.eventId]);
+  assert.deepEqual(failed({ accountNumber: 'T-mine' }), [mine.eventId]);
+  assert.deepEqual(failed({ accountNumber: '1000001' }), [mine.eventId]);
+  assert.deepEqual(failed({ accountNumber: 'nope' }), []);
+  assert.deepEqual(failed({ from: '2030-01-01T00:00:00Z' }), []);
+});
+
+test('journals transitions and returns, for each unfinished item, its snapshot and the events after it', async (t) => {
+  const { reopen } = tempStore(t);
+  let store = reopen();
+  await store.commit({ states: [{ itemId: 'a', shard: 0, snapshot: { v: 'a0' }, unfinished: true }] });
+  await store.commit({
+    states: [
+      { itemId: 'a', shard: 0, event: { e: 'a1' } },
+      { itemId: 'b', shard: 0, snapshot: { v: 'b0' }, unfinished: true },
+      { itemId: 'a', shard: 0, event: { e: 'a2' } },
+      { itemId: 'b', shard: 0, event: { e: 'b1' }, snapshot: { v: 'b1' } },
+      { itemId: 'b', shard: 0, event: { e: 'b2' } },
+    ],
+  });
+  store = reopen();
+  const unfinished = Object.fromEntries(store.listUnfinishedItems().map((s) => [s.itemId, s]));
+  assert.deepEqual(unfinished.a.snapshot, { v: 'a0' });
+  assert.deepEqual(unfinished.a.events, [{ e: 'a1' }, { e: 'a2' }]);
+  assert.deepEqual(unfinished.b.snapshot, { v: 'b1' });
+  assert.deepEqual(unfinished.b.events, [{ e: 'b2' }], 'events before the snapshot are not replayed');
+  await store.commit({ states: [{ itemId: 'a', shard: 0, event: { e: 'a3' }, snapshot: { v: 'a3' }, unfinished: false }] });
+  assert.deepEqual(store.listUnfinishedItems().map((s) => s.itemId), ['b']);
+  assert.deepEqual(store.getItemState('a')?.snapshot, { v: 'a3' });
+});
+
+test('keeps a notification log per customer whose sequence survives a reopen', async (t) => {
+  const { reopen } = tempStore(t);
+  let store = reopen();
+  const entry = (customerKey: string, status: 'in_progress' | 'complete') => ({ customerKey, itemId: 'i', name: 'N', kind: 'subscription' as const, status, errorMessage: null, at: '2026-01-01T00:00:00Z' });
+  await store.commit({ notifications: [entry('c1', 'in_progress'), entry('c2', 'in_progress'), entry('c1', 'complete')] });
+  assert.deepEqual(store.listNotifications('c1', 0).map((e) => [e.seq, e.status]), [[1, 'in_progress'], [3, 'complete']]);
+  assert.deepEqual(store.listNotifications('c1', 1).map((e) => e.seq), [3], 'after a sequence number: what a reconnect missed');
+  store = reopen();
+  assert.equal(store.lastNotificationSeq(), 3);
+  await store.commit({ notifications: [entry('c2', 'complete')] });
+  assert.deepEqual(store.listNotifications('c2', 0).map((e) => e.seq), [2, 4]);
+});
+
+test('a lock has one holder at a time, released only in a batch', async (t) => {
+  const { store } = tempStore(t);
+  assert.equal(await store.acquireLock('occupant:x', 'a'), true);
+  assert.equal(await store.acquireLock('occupant:x', 'b'), false);
+  assert.equal(await store.acquireLock('occupant:x', 'a'), true, 'the holder may take it again');
+  await store.commit({ releasedLocks: ['occupant:x'] });
+  assert.equal(await store.acquireLock('occupant:x', 'b'), true);
+});
+
+test('an idempotency key is claimed once per app until released', async (t) => {
+  const { store } = tempStore(t);
+  assert.equal(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h1', orderId: 'o1' }), null);
+  assert.deepEqual(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h2', orderId: 'o2' }), { bodyHash: 'h1', orderId: 'o1' });
+  assert.equal(await store.claimIdempotencyKey('kiosk', 'k', { bodyHash: 'h3', orderId: 'o3' }), null, 'keys are scoped per app');
+  await store.commit({ idempotency: [{ appId: 'shop', key: 'k', record: null }] });
+  assert.equal(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h4', orderId: 'o4' }), null);
+});
+
+test('a fresh store has the seed offers and every toggle on', async (t) => {
+  const { store } = tempStore(t);
+  assert.deepEqual(store.listOffers().map((o) => [o.offerId, o.rateCode, o.price]), [
+    ['daily-digital', 'DIGITAL-MONTHLY', 999],
+    ['print-7day', 'PRINT-7DAY', 2499],
+    ['weekend', 'WEEKEND-2DAY', 1299],
+  ]);
+  assert.deepEqual(store.getEventTypeToggles(1103), { viewInEventViewer: true, allowResubmit: true });
+  assert.equal(await store.putOffer({ offerId: 'new', name: 'New', rateCode: 'PRINT-7DAY', price: 1 }), true);
+  assert.equal(await store.putOffer({ offerId: 'new', name: 'New', rateCode: 'PRINT-7DAY', price: 2 }), false);
+  assert.equal(store.getOffer('new')?.price, 2);
+});
