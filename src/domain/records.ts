@@ -122,6 +122,18 @@ export interface EventTypeToggles {
   allowResubmit: boolean;
 }
 
+/** An operator's role: `admin` includes everything a `csr` may do. */
+export type OperatorRole = 'csr' | 'admin';
+
+/** A person who uses the Event Viewer or the admin API; only a hash of the token is kept. */
+export interface Operator {
+  name: string;
+  role: OperatorRole;
+  /** SHA-256 of the bearer token, base64url. */
+  tokenHash: string;
+  createdAt: string;
+}
+
 /** One CSR action, kept for ever. */
 export interface AuditEntry {
   at: string;

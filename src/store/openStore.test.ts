@@ -156,3 +156,13 @@ test('a fresh store has the seed offers and every toggle on', async (t) => {
   assert.equal(await store.putOffer({ offerId: 'new', name: 'New', rateCode: 'PRINT-7DAY', price: 2 }), false);
   assert.equal(store.getOffer('new')?.price, 2);
 });
+
+test('finds an operator by the hash of a token, and forgets the old token when replaced', async (t) => {
+  const { store } = tempStore(t);
+  await store.putOperator({ name: 'alice', role: 'csr', tokenHash: 'h1', createdAt: '2026-01-01T00:00:00Z' });
+  assert.equal(store.findOperatorByTokenHash('h1')?.role, 'csr');
+  await store.putOperator({ name: 'alice', role: 'admin', tokenHash: 'h2', createdAt: '2026-01-02T00:00:00Z' });
+  assert.equal(store.findOperatorByTokenHash('h1'), undefined);
+  assert.equal(store.findOperatorByTokenHash('h2')?.role, 'admin');
+  assert.deepEqual(store.listOperators().map((o) => o.name), ['alice']);
+});

@@ -13,6 +13,7 @@ import {
   type ItemRecord,
   type NotificationRecord,
   type Offer,
+  type Operator,
   type OrderRecord,
 } from '../domain/index.ts';
 import { listEvents } from './eventQuery.ts';
@@ -228,6 +229,21 @@ export function openStore(dataDir: string): EngineStore {
     async putApp(app) {
       await t.config.put(['app', app.id], app);
       await t.root.flushed;
+    },
+
+    async putOperator(operator) {
+      const previous = t.config.get(['operator', operator.name]) as Operator | undefined;
+      if (previous) t.config.remove(['operator-token', previous.tokenHash]);
+      t.config.put(['operator-token', operator.tokenHash], operator.name);
+      await t.config.put(['operator', operator.name], operator);
+      await t.root.flushed;
+    },
+    findOperatorByTokenHash(tokenHash) {
+      const name = t.config.get(['operator-token', tokenHash]) as string | undefined;
+      return name === undefined ? undefined : (t.config.get(['operator', name]) as Operator | undefined);
+    },
+    listOperators() {
+      return [...t.config.getRange({ start: ['operator'], end: ['operator', '\uffff'] })].map(({ value }) => value as Operator);
     },
 
     getEventTypeToggles: (code) => (t.config.get(['event-type', code]) as EventTypeToggles | undefined) ?? ALL_ON,

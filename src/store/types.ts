@@ -9,6 +9,7 @@ import type {
   ItemRecord,
   NotificationRecord,
   Offer,
+  Operator,
   OrderRecord,
 } from '../domain/index.ts';
 
@@ -133,6 +134,12 @@ export interface EngineStore {
 
   getApp(appId: string): ConsumerApp | undefined;
   putApp(app: ConsumerApp): Promise<void>;
+
+  /** Creates or replaces an operator (by name). */
+  putOperator(operator: Operator): Promise<void>;
+  /** The operator a token hash belongs to. */
+  findOperatorByTokenHash(tokenHash: string): Operator | undefined;
+  listOperators(): Operator[];
 
   getEventTypeToggles(code: number): EventTypeToggles;
   setEventTypeToggles(code: number, toggles: EventTypeToggles): Promise<void>;
