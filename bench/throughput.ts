@@ -56,7 +56,7 @@ async function runOnce(items: number, inFlight: number): Promise<RunResult> {
       const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: purchase(i) });
       if (outcome.kind !== 'accepted') throw new Error(`purchase ${i}: ${outcome.kind}`);
       const view = await engine.settled(outcome.items[0].itemId);
-      if (view.status === 'complete') complete += 1;
+      if (view?.status === 'complete') complete += 1;
     }
   }
   await Promise.all(Array.from({ length: inFlight }, lane));

@@ -21,13 +21,18 @@ export async function runDemo(product: Product, print: (line: string) => void = 
   if (!engine.getApp('demo')) await engine.putApp({ id: 'demo', name: 'Demo storefront', processSync: false, lookupStrategy: 'email-only' });
   const run = Date.now().toString(36);
 
+  const settled = async (itemId: string) => {
+    const view = await engine.settled(itemId);
+    if (!view) throw new Error(`item ${itemId} disappeared`);
+    return view;
+  };
   const place = async (title: string, purchase: PurchaseInput) => {
     print(`\n== ${title}`);
     const outcome = await engine.placeOrder({ appId: 'demo', idempotencyKey: `${run}-${title}`, purchase });
     if (outcome.kind !== 'accepted') throw new Error(`unexpected outcome ${outcome.kind}`);
     const [item] = outcome.items;
     print(`answered: order ${outcome.orderId}, item ${item.itemId}, temporary account ${item.temporaryAccountNumber}`);
-    return { itemId: item.itemId, startEventId: item.startEventId, view: await engine.settled(item.itemId) };
+    return { itemId: item.itemId, startEventId: item.startEventId, view: await settled(item.itemId) };
   };
   const show = (startEventId: string) => {
     const start = engine.getStartDetail(startEventId)!;
@@ -51,14 +56,14 @@ export async function runDemo(product: Product, print: (line: string) => void = 
   await engine.updateStart(doe.startEventId, { subscriber: { lastName: 'Doe' } }, 'demo-csr');
   print('CSR updated the last name to "Doe" and reprocessed');
   await engine.reprocessStart(doe.startEventId, 'demo-csr');
-  const fixed = await engine.settled(doe.itemId);
+  const fixed = await settled(doe.itemId);
   print(`item is ${fixed.status}, permanent account ${fixed.accountNumber}`);
   show(doe.startEventId);
 
   const closed = await place('capture fails, CSR closes', body('Roe', 'tok_capture_fail', `rita.${run}@example.com`));
   print(`item is ${closed.view.status}: ${closed.view.errorMessage}`);
   await engine.closeStart(closed.startEventId, 'demo-csr');
-  const after = await engine.settled(closed.itemId);
+  const after = await settled(closed.itemId);
   print(`CSR closed it: item is ${after.status}; the authorization was voided and the subscription stopped`);
   show(closed.startEventId);
   ledger(closed.itemId);

@@ -7,7 +7,7 @@ import { createWorld, purchaseBody, type World } from './helpers/world.ts';
 async function failedStart(world: World, body = purchaseBody()) {
   const outcome = await world.purchase(body);
   if (outcome.kind !== 'accepted') assert.fail(outcome.kind);
-  const item = await world.engine.settled(outcome.items[0].itemId);
+  const item = await world.settled(outcome.items[0].itemId);
   assert.equal(item.status, 'failed');
   return { item, startEventId: item.startEventId! };
 }
@@ -39,10 +39,12 @@ test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name
   const result = await world.engine.reprocessStart(startEventId, 'alice');
   assert.equal(result.eventId, startEventId);
 
-  const done = await world.engine.settled(item.itemId);
+  const done = await world.settled(item.itemId);
   assert.equal(done.status, 'complete');
   const creates = child(world, startEventId, 'CREATESUBSCRIBER');
   assert.deepEqual(creates.map((e) => [e.status, e.reprocessOf]), [[11, null], [2, failed.eventId]]);
+  assert.equal((creates[0].data as any).lastName, "Doe's", 'the replaced event keeps the data it was called with');
+  assert.equal((creates[1].data as any).lastName, 'Doe');
   assert.equal(creates[1].eventId, result.reprocessEventId);
   assert.deepEqual(child(world, startEventId, 'LINKOWNER').map((e) => e.status), [2], 'the remaining steps ran');
   const finalStart = detail(world, startEventId);
@@ -63,7 +65,7 @@ test('a reprocess that fails again: the previous event 11, the new one 3', async
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'J', lastName: "O'Neil", email: 'o@example.com' } }));
   await world.engine.reprocessStart(startEventId, 'bob');
-  const again = await world.engine.settled(item.itemId);
+  const again = await world.settled(item.itemId);
   assert.equal(again.status, 'failed');
   const creates = child(world, startEventId, 'CREATESUBSCRIBER');
   assert.deepEqual(creates.map((e) => e.status), [11, 3]);
@@ -80,7 +82,7 @@ test('a bad offer setup fails ADDSUBSCRIPTION; fixing the rate code and reproces
   assert.equal(detail(world, startEventId).authorizedAmount, 499);
   await world.engine.putOffer({ offerId: 'sunday', name: 'Sunday', rateCode: 'WEEKEND-2DAY', price: 599 });
   await world.engine.reprocessStart(startEventId, 'carol');
-  const done = await world.engine.settled(item.itemId);
+  const done = await world.settled(item.itemId);
   assert.equal(done.status, 'complete');
   const capture = world.sims.controls.ledger({ itemId: item.itemId }).find((e) => e.operation === 'capture');
   assert.equal(capture?.amount, 499, 'captures the authorized amount, not the new price');
@@ -93,7 +95,7 @@ test('close before capture voids the authorization and stops the subscription; r
   assert.equal(failed.errorCategory, 'third-party');
   const closed = await world.engine.closeStart(startEventId, 'dave');
   assert.equal(closed.status, 9);
-  const view = await world.engine.settled(item.itemId);
+  const view = await world.settled(item.itemId);
   assert.equal(view.status, 'closed');
   assert.match(view.errorMessage!, /customer service closed/i);
   assert.equal(child(world, startEventId, 'CCFUNDCAPTURE')[0].status, 9);
@@ -112,7 +114,7 @@ test('close after capture (tok_update_fail) refunds it', async (t) => {
   const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'braintree', token: 'tok_update_fail' } }));
   assert.equal(child(world, startEventId, 'UPDATEPAYMENTTRAN')[0].status, 3);
   await world.engine.closeStart(startEventId, 'erin');
-  await world.engine.settled(item.itemId);
+  await world.settled(item.itemId);
   const ledger = world.sims.controls.ledger({ itemId: item.itemId });
   assert.deepEqual(ledger.filter((e) => e.operation === 'refund').map((e) => [e.system, e.amount]), [['braintree', 999]]);
   assert.ok(!ledger.some((e) => e.operation === 'void'));
@@ -125,7 +127,7 @@ test('only a failed start can be updated, reprocessed or closed', async (t) => {
   const world = await createWorld(t);
   const outcome = await world.purchase();
   if (outcome.kind !== 'accepted') return assert.fail();
-  await world.engine.settled(outcome.items[0].itemId);
+  await world.settled(outcome.items[0].itemId);
   const startEventId = outcome.items[0].startEventId;
   await refused(world.engine.updateStart(startEventId, { subscriber: { lastName: 'X' } }, 'f'), 'conflict');
   await refused(world.engine.reprocessStart(startEventId, 'f'), 'conflict');
@@ -156,7 +158,7 @@ test('two CSRs acting at once: one wins, the other gets a conflict', async (t) =
   assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
   const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
   assert.equal(loser.reason.code, 'conflict');
-  await world.engine.settled(item.itemId);
+  await world.settled(item.itemId);
   assert.equal(detail(world, startEventId).audit.length, 2, 'the update and the one action that won');
 });
 
@@ -166,11 +168,11 @@ test('a shopper may cancel a complete item, and only a complete one', async (t) 
   if (outcome.kind !== 'accepted') return assert.fail();
   const itemId = outcome.items[0].itemId;
   await refused(world.engine.cancelItem(itemId), 'conflict');
-  await world.engine.settled(itemId);
+  await world.settled(itemId);
   const cancelled = await world.engine.cancelItem(itemId);
   assert.equal(cancelled.status, 'cancelled');
   await refused(world.engine.cancelItem(itemId), 'conflict');
-  await world.engine.settled(itemId);
+  await world.settled(itemId);
   assert.equal(world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length, 1);
 });
 

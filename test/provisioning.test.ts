@@ -21,7 +21,7 @@ test('a split-mode purchase answers after STARTSTD and provisions every step onc
   assert.match(placed.temporaryAccountNumber, /^T\d+$/);
   assert.equal(placed.status, 'in_progress');
 
-  const done = await world.engine.settled(placed.itemId);
+  const done = await world.settled(placed.itemId);
   assert.equal(done.status, 'complete');
   assert.match(done.accountNumber!, /^\d+$/);
   assert.equal(done.temporaryAccountNumber, placed.temporaryAccountNumber);
@@ -54,10 +54,10 @@ test('a second purchase by the same email finds the occupant and skips CREATESUB
   const first = await world.purchase();
   assert.equal(first.kind, 'accepted');
   if (first.kind !== 'accepted') return;
-  await world.engine.settled(first.items[0].itemId);
+  await world.settled(first.items[0].itemId);
   const second = await world.purchase(purchaseBody({ items: [{ offerId: 'weekend', kind: 'bundle' }] }));
   if (second.kind !== 'accepted') return assert.fail(second.kind);
-  const done = await world.engine.settled(second.items[0].itemId);
+  const done = await world.settled(second.items[0].itemId);
   assert.equal(done.status, 'complete');
   assert.equal(done.kind, 'bundle');
   const types = startOf(world, done.itemId).children.map((e) => e.typeName);
@@ -69,7 +69,7 @@ test('two items of one order with one new email create one occupant', async (t) 
   const world = await createWorld(t);
   const outcome = await world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, items: [{ offerId: 'daily-digital' }, { offerId: 'print-7day', kind: 'asset' }] }));
   if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
-  const views = await Promise.all(outcome.items.map((item) => world.engine.settled(item.itemId)));
+  const views = await Promise.all(outcome.items.map((item) => world.settled(item.itemId)));
   assert.deepEqual(views.map((v) => v.status), ['complete', 'complete']);
   const creates = world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant');
   assert.equal(creates.length, 1);
@@ -82,7 +82,7 @@ test('a complimentary start runs no payment step and needs no payment', async (t
   await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
   const outcome = await world.purchase(purchaseBody({ payment: undefined, items: [{ offerId: 'free-week' }] }));
   if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
-  const done = await world.engine.settled(outcome.items[0].itemId);
+  const done = await world.settled(outcome.items[0].itemId);
   assert.equal(done.status, 'complete');
   assert.deepEqual(done.progress, { done: 8, total: 8 }, 'twelve steps less the four payment steps');
   const types = startOf(world, done.itemId).children.map((e) => e.typeName);
@@ -94,7 +94,7 @@ test('tok_flaky fails each payment call twice, then succeeds, on the same event'
   const world = await createWorld(t);
   const outcome = await world.purchase(purchaseBody({ payment: { gateway: 'braintree', token: 'tok_flaky' } }));
   if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
-  const done = await world.engine.settled(outcome.items[0].itemId);
+  const done = await world.settled(outcome.items[0].itemId);
   assert.equal(done.status, 'complete');
   const attempts = Object.fromEntries(startOf(world, done.itemId).children.map((e) => [e.typeName, e.attempts]));
   assert.equal(attempts.AUTHCC, 3);
@@ -122,7 +122,7 @@ test('a circulation outage delays items without failing them; they finish once i
   assert.ok(find.attempts >= 3);
   assert.equal(world.engine.getItem(itemId)?.status, 'in_progress');
   await world.sims.controls.setOutage(false);
-  const done = await world.engine.settled(itemId);
+  const done = await world.settled(itemId);
   assert.equal(done.status, 'complete');
 });
 
@@ -131,7 +131,7 @@ test('transient failures past the budget fail the step with third-party', async 
   await world.sims.controls.setOutage(true);
   const outcome = await world.purchase();
   if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
-  const done = await world.engine.settled(outcome.items[0].itemId);
+  const done = await world.settled(outcome.items[0].itemId);
   assert.equal(done.status, 'failed');
   const find = startOf(world, done.itemId).children.find((e) => e.typeName === 'FINDADDRESSOCCUPANT')!;
   assert.equal(find.status, 3);
@@ -144,14 +144,14 @@ test('the standard lookup keeps only occupants whose names and email all match',
   await world.engine.putApp({ id: 'panel', name: 'Panel', processSync: false, lookupStrategy: 'standard' });
   const first = await world.purchase(purchaseBody({ subscriber: { firstName: 'Bo', lastName: 'Ray', email: 'bo@example.com' } }), 'k-a', 'panel');
   if (first.kind !== 'accepted') return assert.fail(first.kind);
-  await world.engine.settled(first.items[0].itemId);
+  await world.settled(first.items[0].itemId);
   const other = await world.purchase(purchaseBody({ subscriber: { firstName: 'Al', lastName: 'Ray', email: 'BO@example.com' } }), 'k-b', 'panel');
   if (other.kind !== 'accepted') return assert.fail(other.kind);
-  await world.engine.settled(other.items[0].itemId);
+  await world.settled(other.items[0].itemId);
   assert.ok(startOf(world, other.items[0].itemId).children.some((e) => e.typeName === 'CREATESUBSCRIBER'), 'another first name: a new occupant');
   const same = await world.purchase(purchaseBody({ subscriber: { firstName: 'bo', lastName: 'ray', email: 'Bo@Example.com' } }), 'k-c', 'panel');
   if (same.kind !== 'accepted') return assert.fail(same.kind);
-  await world.engine.settled(same.items[0].itemId);
+  await world.settled(same.items[0].itemId);
   assert.ok(!startOf(world, same.items[0].itemId).children.some((e) => e.typeName === 'CREATESUBSCRIBER'), 'all three match: found');
 });
 
@@ -164,10 +164,10 @@ test('every status change is published on the bus and kept in the customer notif
   const good = await world.purchase(purchaseBody({ customerId: 'ann' }));
   const bad = await world.purchase(purchaseBody({ customerId: 'ann', subscriber: { firstName: 'Ann', lastName: 'O!', email: 'o@example.com' } }));
   if (good.kind !== 'accepted' || bad.kind !== 'accepted') return assert.fail();
-  await world.engine.settled(good.items[0].itemId);
-  const failed = await world.engine.settled(bad.items[0].itemId);
+  await world.settled(good.items[0].itemId);
+  const failed = await world.settled(bad.items[0].itemId);
   await world.engine.closeStart(failed.startEventId!, 'csr');
-  await world.engine.settled(bad.items[0].itemId);
+  await world.settled(bad.items[0].itemId);
   assert.ok(seen.includes('in_progress') && seen.includes('complete') && seen.includes('failed') && seen.includes('closed'));
   const log = world.store.listNotifications(customerKey('shop', 'ann'), 0);
   const byItem = (itemId: string) => log.filter((e) => e.itemId === itemId).map((e) => e.status);

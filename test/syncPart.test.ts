@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermanentError, Refusal } from '../src/domain/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createWorld, purchaseBody } from './helpers/world.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<Refusal> {
@@ -144,5 +147,21 @@ test('processSync past its deadline answers as split mode and provisioning goes 
   assert.equal(outcome.kind, 'accepted');
   if (outcome.kind !== 'accepted') return;
   await world.sims.controls.setOutage(false);
-  assert.equal((await world.engine.settled(outcome.items[0].itemId)).status, 'complete');
+  assert.equal((await world.settled(outcome.items[0].itemId)).status, 'complete');
+});
+
+test('issue-review-2: a key whose order started but whose answer was never kept answers as split mode after a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const first = await createWorld(t, {}, dir);
+  const outcome = await first.purchase(purchaseBody(), 'k-lost');
+  if (outcome.kind !== 'accepted') return assert.fail();
+  await first.settled(outcome.items[0].itemId);
+  await first.close(); // the answer was never recorded: the process ended first
+  const second = await createWorld(t, {}, dir);
+  const again = await second.purchase(purchaseBody(), 'k-lost');
+  assert.equal(again.kind, 'accepted');
+  if (again.kind !== 'accepted') return;
+  assert.equal(again.orderId, outcome.orderId, 'the same order, not a new one');
+  assert.deepEqual(again.items.map((i) => i.startEventId), outcome.items.map((i) => i.startEventId));
 });

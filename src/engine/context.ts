@@ -24,6 +24,8 @@ export interface EngineContext {
   settings: EngineSettings;
   /** Items a CSR or shopper action is running on: a second action at once gets 409. */
   busy: Set<string>;
+  /** Idempotency keys (`app NUL key`) whose first request is still running in this process. */
+  inFlight: Set<string>;
 }
 
 /** True once an item's synchronous part is over: at STARTSTD waiting for its order, or rejected. */

@@ -65,8 +65,11 @@ export interface Engine {
   getItem(itemId: string): ItemDetail | undefined;
   /** The item's chart state value, for the live highlight. */
   getItemState(itemId: string): Snapshot['value'] | undefined;
-  /** Resolves once the item is no longer in progress (complete, failed, closed, ...). */
-  settled(itemId: string): Promise<ItemDetail>;
+  /**
+   * Resolves once the item is no longer in progress (complete, failed, closed, ...); undefined
+   * for an unknown item or one whose order was aborted.
+   */
+  settled(itemId: string): Promise<ItemDetail | undefined>;
   listEvents(query: EventQuery): EventPage;
   getStartDetail(eventId: string): StartDetail | undefined;
   updateStart(startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord>;
@@ -118,6 +121,7 @@ export function createEngine(options: EngineOptions): Engine {
       shards: options.shards ?? 1,
     },
     busy: new Set(),
+    inFlight: new Set(),
   };
   const { store } = options;
   let ready = false;
@@ -165,8 +169,9 @@ export function createEngine(options: EngineOptions): Engine {
     getItem: detail,
     getItemState: (itemId) => runner.snapshotOf(itemId)?.value,
     async settled(itemId) {
+      if (!runner.snapshotOf(itemId)) return undefined;
       await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress' && !isClosing(s));
-      return detail(itemId)!;
+      return detail(itemId);
     },
     listEvents(query) {
       if (!store.getEventTypeToggles(query.typeCode).viewInEventViewer) return { items: [], nextCursor: null };

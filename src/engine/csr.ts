@@ -15,7 +15,7 @@ import {
 } from '../domain/index.ts';
 import { itemStatusOf } from '../machines/index.ts';
 import type { EngineContext } from './context.ts';
-import { eventRecord } from './project.ts';
+import { eventData, eventRow } from './project.ts';
 import type { Snapshot } from './runner.ts';
 import { itemView } from './views.ts';
 
@@ -55,17 +55,18 @@ const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'
 export function updateStart(ctx: EngineContext, startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord> {
   return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
     const changes: AuditEntry['changes'] = [];
-    const data = applyUpdate(item.data, update, changes);
-    const updated: ItemRecord = { ...item, data };
-    const startRow = eventRecord(updated, snapshot.context, snapshot.context.start!, ctx.store.getOffer(item.offerId));
+    const updated: ItemRecord = { ...item, data: applyUpdate(item.data, update, changes) };
+    const start = snapshot.context.start!;
+    const startRow = { ...eventRow(updated, snapshot.context, start), updatedAt: new Date(ctx.clock()).toISOString() };
+    const data = eventData(updated, snapshot.context, start, undefined);
     ctx.runner.refreshItem(updated);
     ctx.runner.stage({
       items: [updated],
-      events: [{ event: startRow, previousStatus: startRow.status }],
+      events: [{ event: startRow, previousStatus: startRow.status, data }],
       audit: [audit(ctx, operator, 'update', startEventId, changes)],
     });
     await ctx.runner.durable();
-    return startRow;
+    return { ...startRow, data };
   });
 }
 

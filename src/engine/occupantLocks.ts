@@ -13,6 +13,7 @@ export function occupantLockName(email: string): string {
 export class OccupantLocks {
   private readonly holders = new Map<string, string>();
   private readonly queues = new Map<string, Array<() => void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   /**
    * @param store where the lock is a conditional write
@@ -33,11 +34,25 @@ export class OccupantLocks {
     }
     // Claimed here first, so other items of this process queue while the store is asked.
     this.holders.set(name, holder);
-    if (await this.store.acquireLock(name, holder)) return true;
-    // Another process holds it: look again soon; items of ours queued behind wait their turn.
-    this.holders.delete(name);
-    setTimeout(wake, this.pollMs);
+    let taken = false;
+    try {
+      taken = await this.store.acquireLock(name, holder);
+    } finally {
+      if (!taken) this.holders.delete(name);
+    }
+    if (taken) return true;
+    // The store names another holder: another process, or an item of ours resumed after a
+    // crash that held it before. Everyone queued here asks again, so that holder gets it back.
+    this.wakeAll(name);
+    this.poll(wake);
     return false;
+  }
+
+  /** Stops the retry timers; nothing waits any more. */
+  stop(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.queues.clear();
   }
 
   /** Forgets `holder`'s hold; the store's release is written in the same batch as the transition. */
@@ -51,6 +66,20 @@ export class OccupantLocks {
     const next = queue?.shift();
     if (queue && queue.length === 0) this.queues.delete(name);
     next?.();
+  }
+
+  private wakeAll(name: string): void {
+    const queue = this.queues.get(name) ?? [];
+    this.queues.delete(name);
+    for (const wake of queue) this.poll(wake, 0);
+  }
+
+  private poll(wake: () => void, delay = this.pollMs): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      wake();
+    }, delay);
+    this.timers.add(timer);
   }
 
   private enqueue(name: string, wake: () => void): void {

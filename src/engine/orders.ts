@@ -53,23 +53,43 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   if (!app) throw new Refusal('not-found', `consumer app ${appId} does not exist`);
   const offers = checkOffers(ctx, purchase);
 
+  if (runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const at = clock();
   const orderId = newId(at);
-  const existing = await store.claimIdempotencyKey(appId, idempotencyKey, { bodyHash, orderId });
-  if (existing) return answerForExisting(existing, bodyHash);
-
   const { order, items } = buildOrder(ctx, app, request, offers, orderId, at);
-  runner.stage({ orders: [order], items });
-  for (const item of items) {
-    runner.spawn(item, {
+  const prepared = items.map((item) =>
+    runner.prepare(item, {
       itemId: item.itemId,
       complimentary: item.complimentary,
       syncDeadlineAt: at + settings.syncBudgetMs,
       firstEventId: newId(at),
       at,
-    });
+    }),
+  );
+  // The key, the order and each item's first snapshot are one transaction, flushed before the
+  // first third-party call: a crash after it leaves a pending order that recovery aborts.
+  const flight = `${appId}\u0000${idempotencyKey}`;
+  const existing = await store.createOrder(
+    { appId, key: idempotencyKey, record: { bodyHash, orderId } },
+    { orders: [order], items, states: prepared.map((p) => p.state) },
+  );
+  if (existing) {
+    for (const p of prepared) p.discard();
+    return answerForExisting(ctx, existing, bodyHash, flight);
   }
+  ctx.inFlight.add(flight);
+  try {
+    for (const p of prepared) p.launch();
+    return await runSyncPart(ctx, order, items);
+  } finally {
+    ctx.inFlight.delete(flight);
+  }
+}
+
+async function runSyncPart(ctx: EngineContext, order: OrderRecord, items: ItemRecord[]): Promise<OrderOutcome> {
+  const { runner, clock, newId } = ctx;
+  const orderId = order.orderId;
   const settled = await Promise.all(items.map((item) => runner.waitFor(item.itemId, syncSettled)));
   const rejected = settled.find((snapshot) => snapshot.context.rejection);
   if (rejected) return abortOrder(ctx, order, rejected);
@@ -102,12 +122,21 @@ function checkOffers(ctx: EngineContext, purchase: PurchaseInput): Offer[] {
   return offers;
 }
 
-function answerForExisting(existing: IdempotencyRecord, bodyHash: string): OrderOutcome {
+function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, bodyHash: string, flight: string): OrderOutcome {
   if (existing.bodyHash !== bodyHash) {
     throw new Refusal('idempotency-mismatch', 'this Idempotency-Key was used with another request body');
   }
   if (existing.answer) return { kind: 'replay', answer: existing.answer };
-  throw new Refusal('idempotency-in-flight', 'the first request with this Idempotency-Key is still running');
+  const order = ctx.store.getOrder(existing.orderId);
+  if (ctx.inFlight.has(flight) || order?.status !== 'started') {
+    throw new Refusal('idempotency-in-flight', 'the first request with this Idempotency-Key is still running');
+  }
+  // Started, but its answer was never kept (the process ended first): answer as split mode does.
+  const items = order.itemIds.map((itemId): PlacedItem => {
+    const context = ctx.runner.snapshotOf(itemId)!.context;
+    return { itemId, startEventId: context.start!.eventId, temporaryAccountNumber: context.refs.temporaryAccountNumber!, status: 'in_progress' };
+  });
+  return { kind: 'accepted', orderId: order.orderId, items };
 }
 
 function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderRequest, offers: Offer[], orderId: string, at: number) {
@@ -169,8 +198,14 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
     settledOrders: [order.orderId],
     idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
   });
-  // Answer only once every authorization of the order is voided.
-  await Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
+  // Answer once every authorization of the order is voided, or once the in-request budget is
+  // spent: a void the gateway keeps refusing goes on durably in the background.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))),
+    new Promise((resolve) => (timer = setTimeout(resolve, ctx.settings.syncBudgetMs))),
+  ]);
+  clearTimeout(timer);
   throw rejectionRefusal(rejected);
 }
 

@@ -15,9 +15,8 @@ export interface Projection {
   accountNumbers: Array<{ accountNumber: string; startEventId: string }>;
 }
 
-/** The event row of one execution of one step of an item. */
-export function eventRecord(item: ItemRecord, context: NewStartContext, execution: Execution, offer: Offer | undefined): EventRecord {
-  const start = execution.step === 'STARTSTD';
+/** The event row of one execution of one step of an item, without its data. */
+export function eventRow(item: ItemRecord, context: NewStartContext, execution: Execution): Omit<EventRecord, 'data'> {
   return {
     eventId: execution.eventId,
     typeCode: stepByName(execution.step).code,
@@ -26,18 +25,21 @@ export function eventRecord(item: ItemRecord, context: NewStartContext, executio
     itemId: item.itemId,
     orderId: item.orderId,
     appId: item.appId,
-    parentEventId: start ? null : (context.start?.eventId ?? null),
+    parentEventId: execution.step === 'STARTSTD' ? null : (context.start?.eventId ?? null),
     reprocessOf: execution.reprocessOf,
     createdAt: new Date(execution.createdAt).toISOString(),
     updatedAt: new Date(execution.updatedAt).toISOString(),
     attempts: execution.attempts,
     errorMessage: execution.error?.message ?? null,
     errorCategory: execution.error?.category ?? null,
-    data: start
-      ? { ...item.data, offerId: item.offerId, name: item.name, kind: item.kind, price: item.price }
-      : callRequest(execution.step as Exclude<typeof execution.step, 'STARTSTD'>, { item, refs: context.refs, offer }),
     accountNumber: context.refs.accountNumber ?? context.refs.temporaryAccountNumber ?? null,
   };
+}
+
+/** The event-log data of an execution: STARTSTD's is the start's data; a step's, its request. */
+export function eventData(item: ItemRecord, context: NewStartContext, execution: Execution, offer: Offer | undefined): unknown {
+  if (execution.step === 'STARTSTD') return { ...item.data, offerId: item.offerId, name: item.name, kind: item.kind, price: item.price };
+  return callRequest(execution.step, { item, refs: context.refs, offer });
 }
 
 function statusBefore(prev: NewStartContext | null, eventId: string): EventStatus | null {
@@ -70,7 +72,11 @@ export function projectTransition(item: ItemRecord, prev: NewStartContext | null
     changed.set(next.current.eventId, next.current);
   }
   for (const execution of changed.values()) {
-    projection.events.push({ event: eventRecord(item, next, execution, offer), previousStatus: committedNow ? null : statusBefore(prev, execution.eventId) });
+    const previousStatus = committedNow ? null : statusBefore(prev, execution.eventId);
+    const write: EventWrite = { event: eventRow(item, next, execution), previousStatus };
+    // The data is what the step used when it began: written once, never from later edits.
+    if (previousStatus === null) write.data = eventData(item, next, execution, offer);
+    projection.events.push(write);
   }
   return projection;
 }

@@ -28,7 +28,7 @@ import {
   type NewStartInput,
   type NewStartMachine,
 } from '../machines/index.ts';
-import type { Batch, EngineStore, StoredItemState } from '../store/index.ts';
+import type { Batch, EngineStore, ItemStateWrite, StoredItemState } from '../store/index.ts';
 import { invokeCall } from './calls.ts';
 import { itemErrorMessage, projectTransition } from './project.ts';
 import { itemView } from './views.ts';
@@ -53,6 +53,8 @@ export interface RunnerOptions {
   debug?: DebugPoint;
   /** Called with an error the engine cannot go on after (a failed commit); default: crash. */
   onFatal?: (error: Error) => void;
+  /** A call unanswered after this long counts as a transient failure, in ms (default 30,000). */
+  callTimeoutMs?: number;
 }
 
 interface Live {
@@ -64,6 +66,8 @@ interface Live {
   lock: string | null;
   /** Transitions journalled since the last full snapshot was written. */
   sinceSnapshot: number;
+  /** The last snapshot known to be flushed: what waiters and readers may be told. */
+  committed: Snapshot;
 }
 
 /** A full snapshot is written at rest and at least every this many transitions, to bound replay. */
@@ -133,17 +137,21 @@ export class Runner {
     );
   }
 
-  /** Starts a new item: its first snapshot is staged now, its first call made once flushed. */
-  spawn(item: ItemRecord, input: NewStartInput, act = true): void {
-    if (this.stopped) return;
+  /** A new item's actor and the write of its first snapshot; `launch` it once that is flushed. */
+  prepare(item: ItemRecord, input: NewStartInput): { launch: () => void; discard: () => void; state: ItemStateWrite } {
     const actor = createActor(this.options.machine, { input });
     actor.start();
-    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null, sinceSnapshot: 0 };
-    this.live.set(item.itemId, live);
-    const snapshot = live.snapshot;
-    this.stage({ states: [{ itemId: item.itemId, shard: item.shard, snapshot: persistSnapshot(live.snapshot), unfinished: true }] }, () => {
-      if (act) this.afterTransition(live, snapshot);
-    });
+    const initial = actor.getSnapshot();
+    const live: Live = { item, actor, snapshot: initial, committed: initial, timer: null, lock: null, sinceSnapshot: 0 };
+    return {
+      state: { itemId: item.itemId, shard: item.shard, snapshot: persistSnapshot(initial), unfinished: true },
+      launch: () => {
+        if (this.stopped) return;
+        this.live.set(item.itemId, live);
+        this.act(live);
+      },
+      discard: () => actor.stop(),
+    };
   }
 
   /** Brings an item's actor back from its stored snapshot, or returns the live one. */
@@ -163,7 +171,8 @@ export class Runner {
     actor.start();
     // The chart is a pure function of snapshot and event: replaying the journal gives the state back.
     for (const event of state.events) actor.send(event as NewStartEvent);
-    const live: Live = { item, actor, snapshot: actor.getSnapshot(), timer: null, lock: null, sinceSnapshot: state.events.length };
+    const restored = actor.getSnapshot();
+    const live: Live = { item, actor, snapshot: restored, committed: restored, timer: null, lock: null, sinceSnapshot: state.events.length };
     this.live.set(state.itemId, live);
     return live;
   }
@@ -176,7 +185,7 @@ export class Runner {
 
   /** The item's current snapshot, live or stored. */
   snapshotOf(itemId: string): Snapshot | undefined {
-    return this.live.get(itemId)?.snapshot ?? (this.options.store.getItemState(itemId)?.snapshot as Snapshot | undefined);
+    return this.live.get(itemId)?.committed ?? (this.options.store.getItemState(itemId)?.snapshot as Snapshot | undefined);
   }
 
   /** The item record of a live item, or the stored one. */
@@ -216,12 +225,18 @@ export class Runner {
   private async stopNow(): Promise<void> {
     const staged = this.durable();
     this.stopped = true;
+    this.locks.stop();
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
     }
     this.live.clear();
     await staged;
+  }
+
+  /** True once `stop()` was called: nothing more is written. */
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   /** True while calls are in flight or writes wait for their commit. */
@@ -297,6 +312,7 @@ export class Runner {
   }
 
   private afterTransition(live: Live, snapshot: Snapshot): void {
+    live.committed = snapshot;
     if (live.snapshot !== snapshot) return; // a later transition superseded this one
     const status = itemStatusOf(snapshot.value);
     if (status !== 'aborted') this.options.bus.emit('item', itemView(live.item, snapshot));
@@ -339,13 +355,24 @@ export class Runner {
     const { item } = live;
     if (OCCUPANT_STEPS.has(call) && !live.lock) {
       const name = occupantLockName(item.data.subscriber.email);
-      if (!(await this.locks.acquire(name, item.itemId, () => this.act(live)))) return;
+      let held: boolean;
+      try {
+        held = await this.locks.acquire(name, item.itemId, () => this.act(live));
+      } catch (error) {
+        if (!this.stopped) (this.options.onFatal ?? crash)(ensureError(error));
+        return;
+      }
+      if (!held) return;
       live.lock = name;
     }
     this.inFlight += 1;
     let event: NewStartEvent;
     try {
-      const output = await invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
+      const output = await withTimeout(
+        invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) }),
+        this.options.callTimeoutMs ?? 30_000,
+        call,
+      );
       const at = this.options.clock();
       event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };
     } catch (thrown) {
@@ -387,6 +414,15 @@ export function toCallError(thrown: unknown): CallError {
   const error = ensureError(thrown);
   // Anything else a connector throws is treated like a 5xx: retried, never trusted as a refusal.
   return { message: error.message, category: 'third-party', transient: true, reason: error instanceof TransientError ? 'transient' : 'unexpected' };
+}
+
+/** Rejects with a transient error when `promise` takes longer than `ms`: the call is retried under its key. */
+function withTimeout<T>(promise: Promise<T>, ms: number, call: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientError(`${call} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function crash(error: Error): void {

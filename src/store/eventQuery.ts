@@ -6,6 +6,8 @@ import type { EventRecord } from '../domain/index.ts';
 import type { Tables } from './openStore.ts';
 import type { EventPage, EventQuery } from './types.ts';
 
+type Row = Omit<EventRecord, 'data'>;
+
 const LOWEST = '0'.repeat(16);
 const HIGHEST = 'Z'.repeat(16);
 
@@ -19,7 +21,7 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
   const startOfAccount = query.accountNumber ? (t.index.get(['a', query.accountNumber]) as string | undefined) : undefined;
   const needle = query.q?.toLowerCase();
 
-  const matches = (event: EventRecord) =>
+  const matches = (event: Row) =>
     event.status === query.status &&
     (!query.appId || event.appId === query.appId) &&
     (!needle || (event.errorMessage ?? '').toLowerCase().includes(needle)) &&
@@ -27,7 +29,7 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
       event.accountNumber === query.accountNumber ||
       (startOfAccount !== undefined && (event.eventId === startOfAccount || event.parentEventId === startOfAccount)));
 
-  const items: EventRecord[] = [];
+  const items: Row[] = [];
   if (query.accountNumber && query.typeCode === 3) {
     const event = startOfAccount ? t.events.get(startOfAccount) : undefined;
     if (event && matches(event) && event.eventId >= lower && event.eventId <= upper && (after === undefined || event.eventId < after)) items.push(event);

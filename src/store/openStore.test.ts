@@ -51,7 +51,7 @@ function event(overrides: Partial<EventRecord> = {}): EventRecord {
   };
 }
 
-const ids = (events: EventRecord[]) => events.map((e) => e.eventId);
+const ids = (events: Array<Omit<EventRecord, 'data'>>) => events.map((e) => e.eventId);
 
 test('lists events by type and status, newest first, and moves a row between statuses', async (t) => {
   const { store } = tempStore(t);
@@ -135,13 +135,19 @@ test('a lock has one holder at a time, released only in a batch', async (t) => {
   assert.equal(await store.acquireLock('occupant:x', 'b'), true);
 });
 
-test('an idempotency key is claimed once per app until released', async (t) => {
+test('an idempotency key is claimed with its order in one transaction, once per app until released', async (t) => {
   const { store } = tempStore(t);
-  assert.equal(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h1', orderId: 'o1' }), null);
-  assert.deepEqual(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h2', orderId: 'o2' }), { bodyHash: 'h1', orderId: 'o1' });
-  assert.equal(await store.claimIdempotencyKey('kiosk', 'k', { bodyHash: 'h3', orderId: 'o3' }), null, 'keys are scoped per app');
+  const order = (orderId: string) => ({
+    orderId, appId: 'shop', customerId: 'c', idempotencyKey: 'k', status: 'pending' as const, processSync: false, itemIds: [], createdAt: '2026-01-01T00:00:00Z',
+  });
+  assert.equal(await store.createOrder({ appId: 'shop', key: 'k', record: { bodyHash: 'h1', orderId: 'o1' } }, { orders: [order('o1')] }), null);
+  assert.equal(store.getOrder('o1')?.status, 'pending');
+  assert.deepEqual(store.listPendingOrders().map((o) => o.orderId), ['o1']);
+  assert.deepEqual(await store.createOrder({ appId: 'shop', key: 'k', record: { bodyHash: 'h2', orderId: 'o2' } }, { orders: [order('o2')] }), { bodyHash: 'h1', orderId: 'o1' });
+  assert.equal(store.getOrder('o2'), undefined, 'a refused claim writes nothing');
+  assert.equal(await store.createOrder({ appId: 'kiosk', key: 'k', record: { bodyHash: 'h3', orderId: 'o3' } }, {}), null, 'keys are scoped per app');
   await store.commit({ idempotency: [{ appId: 'shop', key: 'k', record: null }] });
-  assert.equal(await store.claimIdempotencyKey('shop', 'k', { bodyHash: 'h4', orderId: 'o4' }), null);
+  assert.equal(await store.createOrder({ appId: 'shop', key: 'k', record: { bodyHash: 'h4', orderId: 'o4' } }, {}), null);
 });
 
 test('a fresh store has the seed offers and every toggle on', async (t) => {

@@ -30,7 +30,9 @@ export interface Tables {
   /** [shard, seq] → { itemId, event }: append-only, one record per transition. */
   journal: Database<{ itemId: string; event: unknown }, Key>;
   unfinished: Database<true, Key>;
-  events: Database<EventRecord, string>;
+  events: Database<Omit<EventRecord, 'data'>, string>;
+  /** eventId → the event-log data the step used, written once. */
+  eventData: Database<unknown, string>;
   /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
   index: Database<string | null, Key>;
   notifications: Database<NotificationRecord, Key>;
@@ -59,6 +61,7 @@ export function openStore(dataDir: string): EngineStore {
     journal: table('journal'),
     unfinished: table('unfinished-items'),
     events: table('events'),
+    eventData: table('event-data'),
     index: table('event-index'),
     notifications: table('notifications'),
     audit: table('audit'),
@@ -88,6 +91,11 @@ export function openStore(dataDir: string): EngineStore {
     });
   }
 
+  const withData = (eventId: string): EventRecord | undefined => {
+    const row = t.events.get(eventId);
+    return row && { ...row, data: t.eventData.get(eventId) ?? null };
+  };
+
   /** Issues every write of a batch now, so they land in the transaction of this event turn. */
   function write(batch: Batch): Promise<boolean> {
     let last: Promise<boolean> = Promise.resolve(true);
@@ -108,8 +116,9 @@ export function openStore(dataDir: string): EngineStore {
       if (state.unfinished === true) last = t.unfinished.put([state.shard, state.itemId], true);
       else if (state.unfinished === false) last = t.unfinished.remove([state.shard, state.itemId]);
     }
-    for (const { event, previousStatus } of batch.events ?? []) {
+    for (const { event, previousStatus, data } of batch.events ?? []) {
       last = t.events.put(event.eventId, event);
+      if (data !== undefined) last = t.eventData.put(event.eventId, data);
       if (previousStatus !== event.status) {
         if (previousStatus !== null) t.index.remove(['s', event.typeCode, previousStatus, event.eventId]);
         last = t.index.put(['s', event.typeCode, event.status, event.eventId], null);
@@ -174,11 +183,11 @@ export function openStore(dataDir: string): EngineStore {
       return [...found.values()].map(({ seq: _seq, ...item }) => item);
     },
 
-    getEvent: (eventId) => t.events.get(eventId),
+    getEvent: (eventId) => withData(eventId),
     listChildEvents(startEventId) {
       const found: EventRecord[] = [];
       for (const { key } of t.index.getRange({ start: ['c', startEventId], end: ['c', startEventId, '\uffff'] })) {
-        const event = t.events.get((key as string[])[2]);
+        const event = withData((key as string[])[2]);
         if (event) found.push(event);
       }
       return found;
@@ -203,13 +212,16 @@ export function openStore(dataDir: string): EngineStore {
       });
     },
 
-    claimIdempotencyKey(appId, key, record) {
-      return t.idempotency.transaction(() => {
-        const existing = t.idempotency.get([appId, key]);
-        if (existing) return existing;
+    async createOrder({ appId, key, record }, batch) {
+      const existing = await t.idempotency.transaction(() => {
+        const holder = t.idempotency.get([appId, key]);
+        if (holder) return holder;
         t.idempotency.put([appId, key], record);
+        write(batch);
         return null;
       });
+      if (!existing) await t.root.flushed;
+      return existing;
     },
     getIdempotencyRecord: (appId, key) => t.idempotency.get([appId, key]),
 
@@ -218,11 +230,13 @@ export function openStore(dataDir: string): EngineStore {
       return [...t.config.getRange({ start: ['offer'], end: ['offer', '\uffff'] })].map(({ value }) => value as Offer);
     },
     async putOffer(offer) {
-      return t.config.transaction(() => {
-        const created = t.config.get(['offer', offer.offerId]) === undefined;
+      const created = await t.config.transaction(() => {
+        const isNew = t.config.get(['offer', offer.offerId]) === undefined;
         t.config.put(['offer', offer.offerId], offer);
-        return created;
+        return isNew;
       });
+      await t.root.flushed;
+      return created;
     },
 
     getApp: (appId) => t.config.get(['app', appId]) as ConsumerApp | undefined,

@@ -13,10 +13,16 @@ import type {
   OrderRecord,
 } from '../domain/index.ts';
 
-/** One event row to write, with the status it had before (so the store can move its index). */
+/**
+ * One event row to write, with the status it had before (so the store can move its index). The
+ * event-log `data` is written once, when the event is created (or when a CSR edits STARTSTD), and
+ * kept apart from the row, which changes with every status.
+ */
 export interface EventWrite {
-  event: EventRecord;
+  event: Omit<EventRecord, 'data'>;
   previousStatus: EventStatus | null;
+  /** The data the step used; given on creation and on a CSR's edit, absent otherwise. */
+  data?: unknown;
 }
 
 /**
@@ -83,7 +89,7 @@ export interface EventQuery {
 
 /** One page of events. */
 export interface EventPage {
-  items: EventRecord[];
+  items: Array<Omit<EventRecord, 'data'>>;
   nextCursor: string | null;
 }
 
@@ -112,6 +118,7 @@ export interface EngineStore {
   getEvent(eventId: string): EventRecord | undefined;
   /** The children of a start, oldest first. */
   listChildEvents(startEventId: string): EventRecord[];
+  /** A page of events, without their `data` (the list does not show it). */
   listEvents(query: EventQuery): EventPage;
   listAudit(startEventId: string): AuditEntry[];
 
@@ -123,8 +130,11 @@ export interface EngineStore {
   /** Takes a lock for `holder` unless another holds it; true when `holder` holds it now. */
   acquireLock(name: string, holder: string): Promise<boolean>;
 
-  /** Claims a key for an app: null when claimed now, else the record that holds it. */
-  claimIdempotencyKey(appId: string, key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  /**
+   * Claims an app's Idempotency-Key and, in the same transaction, writes the order's batch: null
+   * once both are flushed; the record that holds the key (and nothing written) when it is taken.
+   */
+  createOrder(claim: { appId: string; key: string; record: IdempotencyRecord }, batch: Batch): Promise<IdempotencyRecord | null>;
   getIdempotencyRecord(appId: string, key: string): IdempotencyRecord | undefined;
 
   getOffer(offerId: string): Offer | undefined;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
+import { createEngine, type Engine, type EngineOptions, type ItemDetail } from '../../src/engine/index.ts';
 import { openStore, type EngineStore } from '../../src/store/index.ts';
 import { openThirdPartyStore, type ThirdPartyStore } from '../../src/store/keyValue.ts';
 import { createSimulators, type Simulators } from '../../src/sim/index.ts';
@@ -41,6 +41,8 @@ export interface World {
   engine: Engine;
   /** Stops the engine and closes the stores (once); the directory stays for a restart. */
   close(): Promise<void>;
+  /** The item once it is no longer in progress; fails the test for an unknown or aborted item. */
+  settled(itemId: string): Promise<ItemDetail>;
   /** Places a purchase for the app `shop` with a fresh or given Idempotency-Key. */
   purchase(body?: Record<string, unknown>, key?: string, appId?: string): ReturnType<Engine['placeOrder']>;
 }
@@ -75,6 +77,11 @@ export async function createWorld(
   });
   return {
     close,
+    async settled(itemId) {
+      const view = await engine.settled(itemId);
+      if (!view) throw new Error(`item ${itemId} is unknown or its order was aborted`);
+      return view;
+    },
     dir: root,
     store,
     thirdParty,
