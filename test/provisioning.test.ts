@@ -177,3 +177,27 @@ test('every status change is published on the bus and kept in the customer notif
   assert.ok(log.every((e, i) => i === 0 || e.seq > log[i - 1].seq), 'sequence numbers grow');
   assert.deepEqual(world.store.listNotifications(customerKey('shop', 'someone-else'), 0), []);
 });
+
+test('a call that never answers counts as a transient failure after the call timeout, and is retried under its key', async (t) => {
+  const hung = new Set<string>();
+  const world = await createWorld(t, {
+    callTimeoutMs: 40,
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      registration: {
+        linkOwner: (request, context) => {
+          if (hung.has(context.idempotencyKey)) return connectors.registration.linkOwner(request, context);
+          hung.add(context.idempotencyKey);
+          return new Promise(() => {}); // the third party never answers the first call
+        },
+      },
+    }),
+  });
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const done = await world.settled(outcome.items[0].itemId);
+  assert.equal(done.status, 'complete');
+  const link = startOf(world, done.itemId).children.find((e) => e.typeName === 'LINKOWNER')!;
+  assert.equal(link.attempts, 2);
+  assert.equal(world.sims.controls.ledger({ itemId: done.itemId }).filter((e) => e.operation === 'link-owner').length, 1);
+});

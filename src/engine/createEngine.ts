@@ -36,6 +36,8 @@ export interface EngineOptions extends Partial<EngineSettings> {
   debug?: DebugPoint;
   /** Called when a commit fails and the engine cannot go on (default: crash the process). */
   onFatal?: (error: Error) => void;
+  /** A third-party call unanswered after this long counts as a transient failure, in ms (default 30,000). */
+  callTimeoutMs?: number;
 }
 
 /** An item's view with its progress through the steps. */
@@ -108,6 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
     bus,
     debug: options.debug,
     onFatal: options.onFatal,
+    callTimeoutMs: options.callTimeoutMs,
   });
   const ctx: EngineContext = {
     store: options.store,

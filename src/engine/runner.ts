@@ -73,6 +73,15 @@ interface Live {
 /** A full snapshot is written at rest and at least every this many transitions, to bound replay. */
 const SNAPSHOT_EVERY = 16;
 
+/** A third-party call on its way. */
+interface PendingCall {
+  live: Live;
+  snapshot: Snapshot;
+  call: string;
+  startedAt: number;
+  timedOut: boolean;
+}
+
 type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
 
 const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
@@ -88,7 +97,8 @@ export class Runner {
   private scheduled = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
-  private inFlight = 0;
+  private readonly calls = new Set<PendingCall>();
+  private watcher: NodeJS.Timeout | undefined;
   /** Transitions taken since the runner started, for the benchmarks. */
   transitions = 0;
 
@@ -226,6 +236,7 @@ export class Runner {
     const staged = this.durable();
     this.stopped = true;
     this.locks.stop();
+    if (this.watcher) clearInterval(this.watcher);
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
@@ -241,7 +252,7 @@ export class Runner {
 
   /** True while calls are in flight or writes wait for their commit. */
   get busy(): boolean {
-    return this.inFlight > 0 || this.scheduled || this.afterCommit.length > 0;
+    return this.calls.size > 0 || this.scheduled || this.afterCommit.length > 0;
   }
 
   private dispatch(live: Live, event: NewStartEvent, extra?: Batch): boolean {
@@ -365,24 +376,45 @@ export class Runner {
       if (!held) return;
       live.lock = name;
     }
-    this.inFlight += 1;
+    const pending: PendingCall = { live, snapshot, call, startedAt: this.options.clock(), timedOut: false };
+    this.calls.add(pending);
+    this.watchCalls();
     let event: NewStartEvent;
     try {
-      const output = await withTimeout(
-        invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) }),
-        this.options.callTimeoutMs ?? 30_000,
-        call,
-      );
+      const output = await invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
       const at = this.options.clock();
       event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };
     } catch (thrown) {
       event = { type: 'step.failed', at: this.options.clock(), error: toCallError(thrown), jitter: this.options.random() };
     } finally {
-      this.inFlight -= 1;
+      this.calls.delete(pending);
     }
+    if (pending.timedOut) return; // already counted as a transient failure; retried under its key
     this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
     if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
     this.dispatch(live, event);
+  }
+
+  /** One timer for every call in flight: a call past its timeout fails transiently. */
+  private watchCalls(): void {
+    if (this.watcher) return;
+    const timeoutMs = this.options.callTimeoutMs ?? 30_000;
+    this.watcher = setInterval(() => {
+      const now = this.options.clock();
+      for (const pending of this.calls) {
+        if (now - pending.startedAt < timeoutMs) continue;
+        pending.timedOut = true;
+        this.calls.delete(pending);
+        const { live, snapshot, call } = pending;
+        if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) continue;
+        const error = toCallError(new TransientError(`${call} did not answer within ${timeoutMs} ms`));
+        this.dispatch(live, { type: 'step.failed', at: now, error, jitter: this.options.random() });
+      }
+      if (this.calls.size === 0 && this.watcher) {
+        clearInterval(this.watcher);
+        this.watcher = undefined;
+      }
+    }, Math.min(1_000, timeoutMs));
   }
 
   private evict(live: Live): void {
@@ -414,15 +446,6 @@ export function toCallError(thrown: unknown): CallError {
   const error = ensureError(thrown);
   // Anything else a connector throws is treated like a 5xx: retried, never trusted as a refusal.
   return { message: error.message, category: 'third-party', transient: true, reason: error instanceof TransientError ? 'transient' : 'unexpected' };
-}
-
-/** Rejects with a transient error when `promise` takes longer than `ms`: the call is retried under its key. */
-function withTimeout<T>(promise: Promise<T>, ms: number, call: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`${call} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function crash(error: Error): void {
