@@ -203,25 +203,28 @@ export function openStore(dataDir: string): EngineStore {
     },
     lastNotificationSeq: () => seq,
 
-    acquireLock(name, holder) {
-      return t.locks.transaction(() => {
-        const current = t.locks.get(name);
-        if (current !== undefined && current !== holder) return false;
-        if (current === undefined) t.locks.put(name, holder);
-        return true;
+    async acquireLock(name, holder) {
+      const current = t.locks.get(name);
+      if (current !== undefined) return current === holder;
+      // A conditional write settled in lmdb's write thread: no wait for this JS thread mid-commit.
+      return t.locks.ifNoExists(name, () => {
+        t.locks.put(name, holder);
       });
     },
 
     async createOrder({ appId, key, record }, batch) {
-      const existing = await t.idempotency.transaction(() => {
-        const holder = t.idempotency.get([appId, key]);
-        if (holder) return holder;
+      const existing = t.idempotency.get([appId, key]);
+      if (existing) return existing;
+      // Every write of the order is conditional on the key being free, in one transaction. The
+      // batch holds no journal events or notifications, whose positions are counted here.
+      const claimed = t.idempotency.ifNoExists([appId, key], () => {
         t.idempotency.put([appId, key], record);
         write(batch);
-        return null;
       });
-      if (!existing) await t.root.flushed;
-      return existing;
+      const flushed = t.root.flushed;
+      if (!(await claimed)) return t.idempotency.get([appId, key]) ?? { ...record, orderId: '' };
+      await flushed;
+      return null;
     },
     getIdempotencyRecord: (appId, key) => t.idempotency.get([appId, key]),
 
