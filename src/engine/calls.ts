@@ -1,13 +1,16 @@
 // How each step and action of the chart calls its third party: the request built from the item's
 // data and what earlier steps returned, and what the reply gives back to the chart.
 import {
+  PermanentError,
+  TransientError,
   callKey,
+  ensureError,
   type Connectors,
   type ItemRecord,
   type Offer,
   type StepName,
 } from '../domain/index.ts';
-import type { ActionCall, Refs, StepOutput } from '../machines/index.ts';
+import type { ActionCall, CallError, Refs, StepOutput } from '../machines/index.ts';
 
 /** What one call needs besides the connectors. */
 export interface CallInput {
@@ -165,4 +168,14 @@ export function invokeCall(
 ): Promise<StepOutput> {
   const definition = CALLS[call];
   return definition.invoke(connectors, definition.request(input), input, callKey(input.item.itemId, call));
+}
+
+/** What the chart records of a thrown error: transient, or permanent with its category. */
+export function toCallError(thrown: unknown): CallError {
+  if (thrown instanceof PermanentError) {
+    return { message: thrown.message, category: thrown.category, transient: false, reason: thrown.reason, ...(thrown.field ? { field: thrown.field } : {}) };
+  }
+  const error = ensureError(thrown);
+  // Anything else a connector throws is treated like a 5xx: retried, never trusted as a refusal.
+  return { message: error.message, category: 'third-party', transient: true, reason: error instanceof TransientError ? 'transient' : 'unexpected' };
 }

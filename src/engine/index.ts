@@ -4,5 +4,5 @@ export type { OrderOutcome, PlaceOrderRequest, PlacedItem } from './orders.ts';
 export type { ReprocessResult } from './csr.ts';
 export type { RecoveryReport } from './recovery.ts';
 export type { EngineEvents } from './bus.ts';
-export { customerKey, type DebugPoint } from './runner.ts';
-export { CLOSED_MESSAGE } from './project.ts';
+export type { DebugPoint } from './runner.ts';
+export { CLOSED_MESSAGE, customerKey } from './project.ts';

@@ -1,8 +1,9 @@
 // What one transition writes (SPEC §2, §4): the event rows whose execution changed, account
 // numbers that find the start, and the item's provisioning status for the notification log.
 // A pure function of the item and the two contexts, so it is tested without a store.
-import { EventStatus, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type Offer } from '../domain/index.ts';
-import type { Execution, NewStartContext } from '../machines/index.ts';
+import type { StateValue } from 'xstate';
+import { EventStatus, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type NotificationRecord, type Offer } from '../domain/index.ts';
+import { itemStatusOf, type Execution, type NewStartContext } from '../machines/index.ts';
 import type { EventWrite } from '../store/index.ts';
 import { callRequest } from './calls.ts';
 
@@ -88,7 +89,36 @@ export function itemErrorMessage(status: ItemStatus | 'aborted', context: NewSta
   return null;
 }
 
-/** True when an execution is the one a failed start waits on. */
-export function isFailedExecution(execution: Execution | null): boolean {
-  return execution?.status === EventStatus.failed;
+
+/** The key of a customer's notification log: customers are scoped to their consumer app. */
+export function customerKey(appId: string, customerId: string): string {
+  return `${appId}\u0000${customerId}`;
+}
+
+function isNotified(status: ItemStatus | 'aborted'): status is ItemStatus {
+  return status === 'in_progress' || status === 'complete' || status === 'failed' || status === 'closed';
+}
+
+/**
+ * The notification-log entry of a transition (SPEC §5): on every change of the provisioning
+ * status, and when the order's commit makes the item visible; none for cancel (not provisioning).
+ */
+export function projectNotification(
+  item: ItemRecord,
+  prev: { value: StateValue; context: NewStartContext },
+  next: { value: StateValue; context: NewStartContext },
+  at: number,
+): Omit<NotificationRecord, 'seq'> | undefined {
+  const status = itemStatusOf(next.value);
+  const committed = !prev.context.start && next.context.start;
+  if ((status === itemStatusOf(prev.value) && !committed) || !isNotified(status)) return undefined;
+  return {
+    customerKey: customerKey(item.appId, item.customerId),
+    itemId: item.itemId,
+    name: item.name,
+    kind: item.kind,
+    status,
+    errorMessage: itemErrorMessage(status, next.context),
+    at: new Date(at).toISOString(),
+  };
 }

@@ -5,12 +5,10 @@
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { EventEmitter } from 'eventemitter3';
 import {
-  PermanentError,
   TransientError,
   ensureError,
   type Connectors,
   type ItemRecord,
-  type ItemStatus,
   type StepName,
 } from '../domain/index.ts';
 import {
@@ -23,16 +21,17 @@ import {
   statePath,
   type StoredSnapshot,
   type ActionCall,
-  type CallError,
   type NewStartEvent,
   type NewStartInput,
   type NewStartMachine,
 } from '../machines/index.ts';
 import type { Batch, EngineStore, ItemStateWrite, StoredItemState } from '../store/index.ts';
 import { invokeCall } from './calls.ts';
-import { itemErrorMessage, projectTransition } from './project.ts';
+import { projectNotification, projectTransition } from './project.ts';
+import { toCallError } from './calls.ts';
 import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
+import { CommitTicks } from './commitTicks.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -92,9 +91,7 @@ export class Runner {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly locks: OccupantLocks;
   private readonly callStates;
-  private batch: Batch = {};
-  private afterCommit: Array<() => void> = [];
-  private scheduled = false;
+  private readonly ticks: CommitTicks;
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private readonly calls = new Set<PendingCall>();
@@ -105,6 +102,7 @@ export class Runner {
   constructor(private readonly options: RunnerOptions) {
     this.callStates = indexCallStates(options.machine);
     this.locks = new OccupantLocks(options.store);
+    this.ticks = new CommitTicks(options.store, options.onFatal ?? crash);
   }
 
   /** How many items have an actor in memory now. */
@@ -114,37 +112,12 @@ export class Runner {
 
   /** Adds writes to the batch of this turn; `then` runs once they are flushed. */
   stage(writes: Batch, then?: () => void): void {
-    if (this.stopped) return; // a stopped engine writes nothing more, like a process that ended
-    for (const [key, value] of Object.entries(writes) as Array<[keyof Batch, unknown[]]>) {
-      if (!value?.length) continue;
-      const into = (this.batch[key] ??= []) as unknown[];
-      for (const entry of value) into.push(entry);
-    }
-    if (then) this.afterCommit.push(then);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.ticks.stage(writes, then);
   }
 
   /** Resolves once everything staged so far is flushed to disk. */
   durable(): Promise<void> {
-    if (this.stopped) return Promise.reject(new Error('the engine is stopped: nothing more is written'));
-    return new Promise((resolve) => this.stage({}, resolve));
-  }
-
-  private flush(): void {
-    const batch = this.batch;
-    const after = this.afterCommit;
-    this.batch = {};
-    this.afterCommit = [];
-    this.scheduled = false;
-    this.options.store.commit(batch).then(
-      () => {
-        for (const then of after) then();
-      },
-      (error) => (this.options.onFatal ?? crash)(ensureError(error)),
-    );
+    return this.ticks.durable();
   }
 
   /** A new item's actor and the write of its first snapshot; `launch` it once that is flushed. */
@@ -211,9 +184,13 @@ export class Runner {
 
   /** Sends an event to an item; returns false when the chart did not take it. */
   send(itemId: string, event: NewStartEvent, extra?: Batch): boolean {
+    const revived = !this.live.has(itemId);
     const live = this.revive(itemId);
     if (!live) return false;
-    return this.dispatch(live, event, extra);
+    const taken = this.dispatch(live, event, extra);
+    // An item brought back only to refuse the event goes back to rest at once.
+    if (!taken && revived && isAtRest(this.callStates, live.snapshot.value)) this.evict(live);
+    return taken;
   }
 
   /** Resolves with the item's snapshot once it satisfies `until` (or comes to rest). */
@@ -233,7 +210,7 @@ export class Runner {
   }
 
   private async stopNow(): Promise<void> {
-    const staged = this.durable();
+    const staged = this.ticks.close();
     this.stopped = true;
     this.locks.stop();
     if (this.watcher) clearInterval(this.watcher);
@@ -248,11 +225,6 @@ export class Runner {
   /** True once `stop()` was called: nothing more is written. */
   get isStopped(): boolean {
     return this.stopped;
-  }
-
-  /** True while calls are in flight or writes wait for their commit. */
-  get busy(): boolean {
-    return this.calls.size > 0 || this.scheduled || this.afterCommit.length > 0;
   }
 
   private dispatch(live: Live, event: NewStartEvent, extra?: Batch): boolean {
@@ -273,8 +245,6 @@ export class Runner {
     const projection = projectTransition(item, prev.context, next.context, store.getOffer(item.offerId));
     const wasAtRest = isAtRest(this.callStates, prev.value);
     const atRest = isAtRest(this.callStates, next.value);
-    const prevStatus = itemStatusOf(prev.value);
-    const status = itemStatusOf(next.value);
     live.sinceSnapshot += 1;
     const writeSnapshot = atRest || live.sinceSnapshot >= SNAPSHOT_EVERY;
     if (writeSnapshot) live.sinceSnapshot = 0;
@@ -291,20 +261,8 @@ export class Runner {
       events: projection.events,
       accountNumbers: projection.accountNumbers,
     };
-    const committed = !prev.context.start && next.context.start;
-    if ((status !== prevStatus || committed) && isNotified(status)) {
-      writes.notifications = [
-        {
-          customerKey: customerKey(item.appId, item.customerId),
-          itemId: item.itemId,
-          name: item.name,
-          kind: item.kind,
-          status,
-          errorMessage: itemErrorMessage(status, next.context),
-          at: new Date(this.options.clock()).toISOString(),
-        },
-      ];
-    }
+    const notification = projectNotification(item, prev, next, this.options.clock());
+    if (notification) writes.notifications = [notification];
     if (live.lock && !this.holdsOccupantStep(next)) {
       const released = live.lock;
       writes.releasedLocks = [released];
@@ -427,25 +385,6 @@ export class Runner {
       for (const w of waiting) w.resolve(live.snapshot);
     }
   }
-}
-
-/** The key of a customer's notification log: customers are scoped to their consumer app. */
-export function customerKey(appId: string, customerId: string): string {
-  return `${appId}\u0000${customerId}`;
-}
-
-function isNotified(status: ItemStatus | 'aborted'): status is ItemStatus {
-  return status === 'in_progress' || status === 'complete' || status === 'failed' || status === 'closed';
-}
-
-/** What the chart records of a thrown error: transient, or permanent with its category. */
-export function toCallError(thrown: unknown): CallError {
-  if (thrown instanceof PermanentError) {
-    return { message: thrown.message, category: thrown.category, transient: false, reason: thrown.reason, ...(thrown.field ? { field: thrown.field } : {}) };
-  }
-  const error = ensureError(thrown);
-  // Anything else a connector throws is treated like a 5xx: retried, never trusted as a refusal.
-  return { message: error.message, category: 'third-party', transient: true, reason: error instanceof TransientError ? 'transient' : 'unexpected' };
 }
 
 function crash(error: Error): void {
