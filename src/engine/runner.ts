@@ -283,8 +283,8 @@ export class Runner {
   private afterTransition(live: Live, snapshot: Snapshot): void {
     live.committed = snapshot;
     if (live.snapshot !== snapshot) return; // a later transition superseded this one
-    const status = itemStatusOf(snapshot.value);
-    if (status !== 'aborted') this.options.bus.emit('item', itemView(live.item, snapshot));
+    const { bus } = this.options;
+    if (bus.listenerCount('item') > 0 && itemStatusOf(snapshot.value) !== 'aborted') bus.emit('item', itemView(live.item, snapshot));
     const waiting = this.waiters.get(live.item.itemId);
     if (waiting) {
       const still = waiting.filter((w) => (w.until(snapshot) ? (w.resolve(snapshot), false) : true));
