@@ -173,7 +173,8 @@ export function createEngine(options: EngineOptions): Engine {
     getItemState: (itemId) => runner.snapshotOf(itemId)?.value,
     async settled(itemId) {
       if (!runner.snapshotOf(itemId)) return undefined;
-      await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress' && !isClosing(s));
+      // At rest (no call, no timer) and not in progress: complete, failed, closed, cancelled, aborted.
+      await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress');
       return detail(itemId);
     },
     listEvents(query) {
@@ -210,8 +211,4 @@ export function createEngine(options: EngineOptions): Engine {
     },
     stop: () => runner.stop(),
   };
-}
-
-function isClosing(snapshot: Snapshot): boolean {
-  return snapshot.status !== 'done' && ['closing', 'cancelling', 'aborting'].some((key) => typeof snapshot.value === 'object' && key in snapshot.value);
 }

@@ -1,5 +1,5 @@
 // How an item looks to the order, the shopper and the CSR, derived from its record and snapshot.
-import type { ItemRecord, ItemView } from '../domain/index.ts';
+import { EventStatus, STEPS, type ItemRecord, type ItemView } from '../domain/index.ts';
 import { activeCall, indexCallStates, itemStatusOf, newStartMachine, type NewStartContext } from '../machines/index.ts';
 import { itemErrorMessage } from './project.ts';
 
@@ -32,15 +32,14 @@ export function itemView(item: ItemRecord, snapshot: ViewSnapshot): ItemView & {
   };
 }
 
-/** Steps done and the steps this item runs in all (skipped ones not counted). */
+/** Steps done and the steps this item runs in all (steps it skips are not counted). */
 export function progressOf(item: ItemRecord, context: NewStartContext): { done: number; total: number } {
-  const skipped = (item.complimentary ? 4 : 0) + (context.refs.occupantId && !context.refs.occupantCreated ? 1 : 0);
-  const total = 12 - skipped;
-  const order = ['ADDRSTD', 'AUTHCC', 'STARTSTD', 'FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER', 'ADDADDRESSOCCUPANT', 'ADDSUBSCRIPTION', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN', 'LINKOWNER', 'CHGEMAILPREF'];
-  if (context.refs.mailed) return { done: total, total };
-  const current = context.current?.step;
-  const at = current ? order.indexOf(current) : 0;
-  const before = order.slice(0, at).filter((step) => !(item.complimentary && ['AUTHCC', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN'].includes(step)) && !(step === 'CREATESUBSCRIBER' && !context.refs.occupantCreated));
-  const doneNow = context.current?.status === 2 ? 1 : 0;
-  return { done: Math.min(total, before.length + doneNow), total };
+  const { refs } = context;
+  const foundOccupant = refs.occupantId !== undefined && !refs.occupantCreated;
+  const runs = STEPS.filter((step) => !(item.complimentary && step.payment) && !(step.name === 'CREATESUBSCRIBER' && foundOccupant));
+  if (refs.mailed) return { done: runs.length, total: runs.length };
+  const current = context.current;
+  const at = current ? runs.findIndex((step) => step.name === current.step) : 0;
+  const done = Math.max(0, at) + (current?.status === EventStatus.success ? 1 : 0);
+  return { done: Math.min(done, runs.length), total: runs.length };
 }
