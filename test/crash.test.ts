@@ -24,7 +24,12 @@ function runChild(args: string[], env: Record<string, string> = {}, killAfterMs?
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (chunk) => (text += chunk));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', () => {
+      if (killAfterMs !== undefined && timer === undefined && text.includes('"ready":true')) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -97,9 +102,11 @@ test('killed between AUTHCC and STARTSTD: recovery voids the authorization and r
 });
 
 test('killed at random moments under load: every answered purchase completes, every effect once', async (t) => {
-  for (const killAfterMs of [250, 500, 900]) {
+  const seen = { answered: 0, unanswered: 0 };
+  for (const killAfterMs of [5, 30, 80, 160]) {
     const dir = tempDir(t);
     const crashed = await runChild(['place', dir, '24'], { SIM_LATENCY_MS: '3' }, killAfterMs);
+    assert.equal(crashed.signal, 'SIGKILL', `killed ${killAfterMs} ms after the purchases began`);
     const items = answeredItems(crashed);
     const recovered = await runChild(['recover', dir, items.join(',')]);
     const report = recovered.lines[0];
@@ -112,5 +119,9 @@ test('killed at random moments under load: every answered purchase completes, ev
     }
     const occupants = report.ledger.filter((e: LedgerEntry) => e.operation === 'create-occupant').length;
     assert.ok(occupants <= 7, `one occupant per email at most (${occupants})`);
+    seen.answered += items.length;
+    seen.unanswered += operationsByItem(report.ledger).size - items.length;
   }
+  // The kills fell while purchases were being answered and provisioned, not before or after.
+  assert.ok(seen.answered > 0 && seen.unanswered > 0, `answered ${seen.answered}, unanswered ${seen.unanswered}`);
 });

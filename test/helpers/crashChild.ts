@@ -41,6 +41,7 @@ await engine.start();
 
 if (mode === 'place') {
   if (process.env.OUTAGE === 'on') await sims.controls.setOutage(true);
+  out({ ready: true }); // a parent killing at a random moment counts from here, not from start-up
   const count = Number(countText);
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
