@@ -55,6 +55,9 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
 
   if (runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
+  const flight = `${appId}\u0000${idempotencyKey}`;
+  const known = store.getIdempotencyRecord(appId, idempotencyKey);
+  if (known) return answerForExisting(ctx, known, bodyHash, flight);
   const at = clock();
   const orderId = newId(at);
   const { order, items } = buildOrder(ctx, app, request, offers, orderId, at);
@@ -69,7 +72,6 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   );
   // The key, the order and each item's first snapshot are one transaction, flushed before the
   // first third-party call: a crash after it leaves a pending order that recovery aborts.
-  const flight = `${appId}\u0000${idempotencyKey}`;
   const existing = await store.createOrder(
     { appId, key: idempotencyKey, record: { bodyHash, orderId } },
     { orders: [order], items, states: prepared.map((p) => p.state) },
