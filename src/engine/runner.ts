@@ -79,6 +79,8 @@ interface PendingCall {
   call: string;
   startedAt: number;
   timedOut: boolean;
+  /** Settles when the third party answers (or fails); stop() waits for it. */
+  settled?: Promise<unknown>;
 }
 
 type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
@@ -204,7 +206,7 @@ export class Runner {
     });
   }
 
-  /** Stops every timer and actor; calls in flight finish but start nothing new. */
+  /** Stops every timer and actor and waits for calls in flight; nothing new starts or is written. */
   stop(): Promise<void> {
     return (this.stopping ??= this.stopNow());
   }
@@ -212,6 +214,8 @@ export class Runner {
   private async stopNow(): Promise<void> {
     const staged = this.ticks.close();
     this.stopped = true;
+    // Calls on their way finish (bounded by the call timeout); their answers are not acted on.
+    const answers = [...this.calls].map((pending) => pending.settled);
     this.locks.stop();
     if (this.watcher) clearInterval(this.watcher);
     for (const live of this.live.values()) {
@@ -220,6 +224,7 @@ export class Runner {
     }
     this.live.clear();
     await staged;
+    await withDeadline(Promise.all(answers), this.options.callTimeoutMs ?? 30_000);
   }
 
   /** True once `stop()` was called: nothing more is written. */
@@ -339,7 +344,9 @@ export class Runner {
     this.watchCalls();
     let event: NewStartEvent;
     try {
-      const output = await invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
+      const answer = invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
+      pending.settled = answer.catch(() => undefined);
+      const output = await answer;
       const at = this.options.clock();
       event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };
     } catch (thrown) {
@@ -385,6 +392,12 @@ export class Runner {
       for (const w of waiting) w.resolve(live.snapshot);
     }
   }
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function crash(error: Error): void {

@@ -172,3 +172,17 @@ test('finds an operator by the hash of a token, and forgets the old token when r
   assert.equal(store.findOperatorByTokenHash('h2')?.role, 'admin');
   assert.deepEqual(store.listOperators().map((o) => o.name), ['alice']);
 });
+
+test('prunes the journal below every unfinished item’s snapshot, and replay still works', async (t) => {
+  const { store } = tempStore(t);
+  await store.commit({ states: [{ itemId: 'done', shard: 0, snapshot: { v: 0 }, unfinished: true }] });
+  await store.commit({ states: [{ itemId: 'done', shard: 0, event: { e: 1 } }, { itemId: 'done', shard: 0, event: { e: 2 } }] });
+  await store.commit({ states: [{ itemId: 'done', shard: 0, event: { e: 3 }, snapshot: { v: 3 }, unfinished: false }] });
+  await store.commit({ states: [{ itemId: 'busy', shard: 0, snapshot: { v: 'b0' }, unfinished: true }, { itemId: 'busy', shard: 0, event: { e: 'b1' } }] });
+  await store.commit({ states: [{ itemId: 'other', shard: 1, snapshot: { v: 'o' }, unfinished: true }, { itemId: 'other', shard: 1, event: { e: 'o1' }, snapshot: { v: 'o1' }, unfinished: false }] });
+  assert.equal(await store.pruneJournal(1_000), 3, 'the finished item’s three records; the busy item’s and each shard’s last stay');
+  assert.deepEqual(store.listUnfinishedItems().map((s) => [s.itemId, s.events]), [['busy', [{ e: 'b1' }]]]);
+  assert.equal(await store.pruneJournal(1_000), 0);
+  await store.commit({ states: [{ itemId: 'busy', shard: 0, event: { e: 'b2' } }] });
+  assert.deepEqual(store.listUnfinishedItems()[0].events, [{ e: 'b1' }, { e: 'b2' }], 'positions go on after a prune');
+});

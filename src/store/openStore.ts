@@ -183,6 +183,32 @@ export function openStore(dataDir: string): EngineStore {
       return [...found.values()].map(({ seq: _seq, ...item }) => item);
     },
 
+    async pruneJournal(limit) {
+      // Per shard, the oldest snapshot position an unfinished item still replays from.
+      const keep = new Map<number, number>();
+      for (const { key } of t.unfinished.getRange()) {
+        const [shard, itemId] = key as [number, string];
+        const seq = t.states.get(itemId)?.seq ?? 0;
+        keep.set(shard, Math.min(keep.get(shard) ?? Infinity, seq));
+      }
+      let removed = 0;
+      let last: Promise<boolean> | undefined;
+      let [next] = t.journal.getRange({ limit: 1 });
+      while (next && removed < limit) {
+        const shard = (next.key as [number, number])[0];
+        // Replay reads after a snapshot's position, so records up to it go. A shard with no
+        // unfinished item keeps its last record: it numbers the next ones after a reopen.
+        const upTo = keep.get(shard) ?? lastJournalSeq(shard) - 1;
+        for (const { key } of t.journal.getRange({ start: [shard, 0], end: [shard, upTo + 1], limit: limit - removed })) {
+          last = t.journal.remove(key);
+          removed += 1;
+        }
+        [next] = t.journal.getRange({ start: [shard + 1, 0], limit: 1 });
+      }
+      if (last) await last;
+      return removed;
+    },
+
     getEvent: (eventId) => withData(eventId),
     listChildEvents(startEventId) {
       const found: EventRecord[] = [];

@@ -114,6 +114,11 @@ export interface EngineStore {
   getItemState(itemId: string): StoredItemState | undefined;
   /** Items with work to resume (a call in flight or a retry waiting), with the events to replay. */
   listUnfinishedItems(): StoredItemState[];
+  /**
+   * Drops up to `limit` journal records no recovery can need (below every unfinished item's
+   * snapshot); resolves to how many went.
+   */
+  pruneJournal(limit: number): Promise<number>;
 
   getEvent(eventId: string): EventRecord | undefined;
   /** The children of a start, oldest first. */

@@ -26,6 +26,7 @@ const engine = createEngine({
   connectors: sims.connectors,
   retry,
   syncBudgetMs: 2_000,
+  journalPruneEveryMs: 20,
   debug: (point, detail) => {
     if (!crashAt) return;
     const [atPoint, atCall, atPhase, delay] = crashAt.split(':');
