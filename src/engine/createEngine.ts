@@ -164,7 +164,9 @@ export function createEngine(options: EngineOptions): Engine {
           () => (pruning = undefined),
           (error) => {
             pruning = undefined;
-            if (!runner.isStopped) options.onFatal?.(error);
+            if (runner.isStopped) return;
+            if (options.onFatal) options.onFatal(error);
+            else setImmediate(() => { throw error; }); // a store that cannot delete cannot be trusted to write
           },
         );
       }, options.journalPruneEveryMs ?? 10_000);
