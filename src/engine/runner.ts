@@ -32,6 +32,7 @@ import { toCallError } from './calls.ts';
 import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
+import { CallWatch, type WatchedCall } from './callWatch.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -73,14 +74,10 @@ interface Live {
 const SNAPSHOT_EVERY = 16;
 
 /** A third-party call on its way. */
-interface PendingCall {
+interface PendingCall extends WatchedCall {
   live: Live;
   snapshot: Snapshot;
   call: string;
-  startedAt: number;
-  timedOut: boolean;
-  /** Settles when the third party answers (or fails); stop() waits for it. */
-  settled?: Promise<unknown>;
 }
 
 type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
@@ -96,8 +93,7 @@ export class Runner {
   private readonly ticks: CommitTicks;
   private stopped = false;
   private stopping: Promise<void> | undefined;
-  private readonly calls = new Set<PendingCall>();
-  private watcher: NodeJS.Timeout | undefined;
+  private readonly calls: CallWatch<PendingCall>;
   /** Transitions taken since the runner started, for the benchmarks. */
   transitions = 0;
 
@@ -105,6 +101,12 @@ export class Runner {
     this.callStates = indexCallStates(options.machine);
     this.locks = new OccupantLocks(options.store);
     this.ticks = new CommitTicks(options.store, options.onFatal ?? crash);
+    const timeoutMs = options.callTimeoutMs ?? 30_000;
+    this.calls = new CallWatch<PendingCall>(timeoutMs, options.clock, ({ live, snapshot, call }, now) => {
+      if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) return;
+      const error = toCallError(new TransientError(`${call} did not answer within ${timeoutMs} ms`));
+      this.dispatch(live, { type: 'step.failed', at: now, error, jitter: options.random() });
+    });
   }
 
   /** How many items have an actor in memory now. */
@@ -215,9 +217,8 @@ export class Runner {
     const staged = this.ticks.close();
     this.stopped = true;
     // Calls on their way finish (bounded by the call timeout); their answers are not acted on.
-    const answers = [...this.calls].map((pending) => pending.settled);
+    const answers = this.calls.stop();
     this.locks.stop();
-    if (this.watcher) clearInterval(this.watcher);
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
@@ -341,7 +342,6 @@ export class Runner {
     }
     const pending: PendingCall = { live, snapshot, call, startedAt: this.options.clock(), timedOut: false };
     this.calls.add(pending);
-    this.watchCalls();
     let event: NewStartEvent;
     try {
       const answer = invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
@@ -358,28 +358,6 @@ export class Runner {
     this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
     if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
     this.dispatch(live, event);
-  }
-
-  /** One timer for every call in flight: a call past its timeout fails transiently. */
-  private watchCalls(): void {
-    if (this.watcher) return;
-    const timeoutMs = this.options.callTimeoutMs ?? 30_000;
-    this.watcher = setInterval(() => {
-      const now = this.options.clock();
-      for (const pending of this.calls) {
-        if (now - pending.startedAt < timeoutMs) continue;
-        pending.timedOut = true;
-        this.calls.delete(pending);
-        const { live, snapshot, call } = pending;
-        if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) continue;
-        const error = toCallError(new TransientError(`${call} did not answer within ${timeoutMs} ms`));
-        this.dispatch(live, { type: 'step.failed', at: now, error, jitter: this.options.random() });
-      }
-      if (this.calls.size === 0 && this.watcher) {
-        clearInterval(this.watcher);
-        this.watcher = undefined;
-      }
-    }, Math.min(1_000, timeoutMs));
   }
 
   private evict(live: Live): void {
