@@ -25,22 +25,32 @@ interface FailedStart {
   snapshot: Snapshot;
 }
 
-/** Runs `action` on a failed start, refusing a second action on the same item meanwhile. */
+/** Runs `action` on an item in `status`, refusing a second action on the same item meanwhile. */
+async function exclusively<T>(
+  ctx: EngineContext,
+  itemId: string,
+  status: 'failed' | 'complete',
+  action: (item: ItemRecord, snapshot: Snapshot) => Promise<T>,
+): Promise<T> {
+  const item = ctx.runner.itemOf(itemId);
+  const snapshot = ctx.runner.snapshotOf(itemId);
+  if (!item || !snapshot) throw new Refusal('not-found', `no item ${itemId}`);
+  if (ctx.busy.has(itemId)) throw new Refusal('conflict', 'another action on this item is in progress');
+  const current = itemStatusOf(snapshot.value);
+  if (current !== status) throw new Refusal('conflict', `only a ${status} item allows this; this one is ${current}`);
+  ctx.busy.add(itemId);
+  try {
+    return await action(item, snapshot);
+  } finally {
+    ctx.busy.delete(itemId);
+  }
+}
+
+/** Runs `action` on a failed start, by its STARTSTD event id (SPEC §6). */
 async function onFailedStart<T>(ctx: EngineContext, startEventId: string, action: (start: FailedStart) => Promise<T>): Promise<T> {
   const start = ctx.store.getEvent(startEventId);
   if (!start || start.typeCode !== STARTSTD_CODE) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
-  if (ctx.busy.has(start.itemId)) throw new Refusal('conflict', 'another action on this start is in progress');
-  ctx.busy.add(start.itemId);
-  try {
-    const item = ctx.runner.itemOf(start.itemId);
-    const snapshot = ctx.runner.snapshotOf(start.itemId);
-    if (!item || !snapshot) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
-    const status = itemStatusOf(snapshot.value);
-    if (status !== 'failed') throw new Refusal('conflict', `only a failed start can be changed; this one is ${status}`);
-    return await action({ start, item, snapshot });
-  } finally {
-    ctx.busy.delete(start.itemId);
-  }
+  return exclusively(ctx, start.itemId, 'failed', (item, snapshot) => action({ start, item, snapshot }));
 }
 
 const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'], eventId: string, changes: AuditEntry['changes'] = []): AuditEntry => ({
@@ -125,18 +135,9 @@ export function closeStart(ctx: EngineContext, startEventId: string, operator: s
 
 /** A shopper's cancel of a complete item: the circulation system records a stop (SPEC §5). */
 export async function cancelItem(ctx: EngineContext, itemId: string) {
-  const item = ctx.runner.itemOf(itemId);
-  const snapshot = ctx.runner.snapshotOf(itemId);
-  if (!item || !snapshot) throw new Refusal('not-found', `no item ${itemId}`);
-  if (ctx.busy.has(itemId)) throw new Refusal('conflict', 'another action on this item is in progress');
-  const status = itemStatusOf(snapshot.value);
-  if (status !== 'complete') throw new Refusal('conflict', `only a complete subscription can be cancelled; this one is ${status}`);
-  ctx.busy.add(itemId);
-  try {
+  return exclusively(ctx, itemId, 'complete', async (item) => {
     ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() });
     await ctx.runner.durable();
     return itemView(item, ctx.runner.snapshotOf(itemId)!);
-  } finally {
-    ctx.busy.delete(itemId);
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/index.ts';
 import { openThirdPartyStore } from '../../src/store/keyValue.ts';
 import { createSimulators } from '../../src/sim/index.ts';
 import { parsePurchase, Refusal } from '../../src/domain/index.ts';
-import { FAST_RETRY, purchaseBody } from './world.ts';
+import { FAST_RETRIES, purchaseBody } from './world.ts';
 
 const [mode, dir, countText = '1', token = 'tok_visa'] = process.argv.slice(2);
 const crashAt = process.env.CRASH_AT;
@@ -18,13 +18,10 @@ const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
 const store = openStore(dir);
 const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));
 const sims = createSimulators({ store: thirdParty, latencyMs });
-const retry = Object.fromEntries(
-  ['ADDRSTD', 'AUTHCC', 'FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER', 'ADDADDRESSOCCUPANT', 'ADDSUBSCRIPTION', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN', 'LINKOWNER', 'CHGEMAILPREF'].map((s) => [s, FAST_RETRY]),
-);
 const engine = createEngine({
   store,
   connectors: sims.connectors,
-  retry,
+  retry: FAST_RETRIES,
   syncBudgetMs: 2_000,
   journalPruneEveryMs: 20,
   debug: (point, detail) => {
