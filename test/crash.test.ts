@@ -65,7 +65,7 @@ async function crashThenRecover(t: any, env: Record<string, string>, count = 1) 
 
 function assertCompletedOnce(report: any, itemId: string) {
   const item = report.items.find((i: any) => i.itemId === itemId);
-  assert.equal(item.status, 'complete', `item ${itemId} completes`);
+  assert.equal(item.status, 'complete', `item ${itemId} completes: ${JSON.stringify(item)}`);
   const operations = operationsByItem(report.ledger).get(itemId)!.filter((op) => op !== 'create-occupant');
   assert.deepEqual(operations, COMPLETE_OPERATIONS, 'every effect exactly once');
   assert.equal(report.outbox.filter((m: any) => m.itemId === itemId).length, 1, 'one confirmation mail');

@@ -92,7 +92,10 @@ async function run(t: any, kase: Case, stopAt?: string) {
   const points: string[] = [];
   const itemIds: string[] = [];
   let stop: () => void = () => {};
-  const stopped = new Promise<'stopped'>((resolve) => (stop = () => resolve('stopped')));
+  const stopped = Object.assign(new Promise<'stopped'>((resolve) => (stop = () => {
+    stopped.done = true;
+    resolve('stopped');
+  })), { done: false });
   let world: World | undefined;
   const first = faults();
   world = await createWorld(
@@ -113,7 +116,8 @@ async function run(t: any, kase: Case, stopAt?: string) {
   );
   const scenario = (async () => {
     const outcome = await world!.purchase(kase.body).catch(() => undefined);
-    await drive(world!, itemIds, kase, first);
+    // Once stopped, the first world's stores are closed: it must not be driven any further.
+    if (!stopped.done) await drive(world!, itemIds, kase, first);
     return outcome;
   })();
   const result = await Promise.race([scenario, stopped]);

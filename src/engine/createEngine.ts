@@ -38,8 +38,6 @@ export interface EngineOptions extends Partial<EngineSettings> {
   onFatal?: (error: Error) => void;
   /** A third-party call unanswered after this long counts as a transient failure, in ms (default 30,000). */
   callTimeoutMs?: number;
-  /** How often journal records no recovery can need are dropped, in ms (default 10,000). */
-  journalPruneEveryMs?: number;
 }
 
 /** An item's view with its progress through the steps. */
@@ -130,8 +128,6 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const { store } = options;
   let ready = false;
-  let pruner: NodeJS.Timeout | undefined;
-  let pruning: Promise<unknown> | undefined;
 
   const detail = (itemId: string): ItemDetail | undefined => {
     const item = runner.itemOf(itemId);
@@ -158,19 +154,6 @@ export function createEngine(options: EngineOptions): Engine {
     async start() {
       const report = await recover(ctx);
       ready = true;
-      pruner = setInterval(() => {
-        if (pruning || runner.isStopped) return;
-        pruning = store.pruneJournal(20_000).then(
-          () => (pruning = undefined),
-          (error) => {
-            pruning = undefined;
-            if (runner.isStopped) return;
-            if (options.onFatal) options.onFatal(error);
-            else setImmediate(() => { throw error; }); // a store that cannot delete cannot be trusted to write
-          },
-        );
-      }, options.journalPruneEveryMs ?? 10_000);
-      pruner.unref();
       return report;
     },
     placeOrder: (request) => placeOrder(ctx, request),
@@ -189,7 +172,8 @@ export function createEngine(options: EngineOptions): Engine {
     getItem: detail,
     getItemState: (itemId) => runner.snapshotOf(itemId)?.value,
     async settled(itemId) {
-      if (!runner.snapshotOf(itemId)) return undefined;
+      // A stopped engine changes nothing more, and its store may be closed: nothing to wait for.
+      if (runner.isStopped || !runner.snapshotOf(itemId)) return undefined;
       // At rest (no call, no timer) and not in progress: complete, failed, closed, cancelled, aborted.
       await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress');
       return detail(itemId);
@@ -226,10 +210,6 @@ export function createEngine(options: EngineOptions): Engine {
       await store.setEventTypeToggles(code, { ...store.getEventTypeToggles(code), ...toggles });
       return typeOf(code);
     },
-    async stop() {
-      clearInterval(pruner);
-      await runner.stop();
-      await pruning;
-    },
+    stop: () => runner.stop(),
   };
 }

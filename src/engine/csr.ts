@@ -32,6 +32,7 @@ async function exclusively<T>(
   status: 'failed' | 'complete',
   action: (item: ItemRecord, snapshot: Snapshot) => Promise<T>,
 ): Promise<T> {
+  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const item = ctx.runner.itemOf(itemId);
   const snapshot = ctx.runner.snapshotOf(itemId);
   if (!item || !snapshot) throw new Refusal('not-found', `no item ${itemId}`);
@@ -48,6 +49,7 @@ async function exclusively<T>(
 
 /** Runs `action` on a failed start, by its STARTSTD event id (SPEC §6). */
 async function onFailedStart<T>(ctx: EngineContext, startEventId: string, action: (start: FailedStart) => Promise<T>): Promise<T> {
+  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const start = ctx.store.getEvent(startEventId);
   if (!start || start.typeCode !== STARTSTD_CODE) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
   return exclusively(ctx, start.itemId, 'failed', (item, snapshot) => action({ start, item, snapshot }));

@@ -23,7 +23,6 @@ const engine = createEngine({
   connectors: sims.connectors,
   retry: FAST_RETRIES,
   syncBudgetMs: 2_000,
-  journalPruneEveryMs: 20,
   debug: (point, detail) => {
     if (!crashAt) return;
     const [atPoint, atCall, atPhase, delay] = crashAt.split(':');
@@ -66,7 +65,7 @@ if (mode === 'place') {
     items: itemIds.map((itemId) => {
       const view = engine.getItem(itemId);
       const start = view?.startEventId ? engine.getStartDetail(view.startEventId) : undefined;
-      return { itemId, status: view?.status, accountNumber: view?.accountNumber, children: start?.children.map((e) => [e.typeName, e.status]) };
+      return { itemId, status: view?.status, state: engine.getItemState(itemId), accountNumber: view?.accountNumber, children: start?.children.map((e) => [e.typeName, e.status]) };
     }),
     ledger: sims.controls.ledger(),
     outbox: sims.controls.outbox(),
