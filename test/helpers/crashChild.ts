@@ -61,6 +61,8 @@ if (mode === 'place') {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const itemIds = countText === 'all' ? [] : countText.split(',').filter(Boolean);
+  // The store shows a commit before its flush reaches the engine: wait for each item's flushed state.
+  await Promise.all(itemIds.map((itemId) => engine.settled(itemId)));
   out({
     items: itemIds.map((itemId) => {
       const view = engine.getItem(itemId);
