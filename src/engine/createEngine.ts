@@ -38,6 +38,8 @@ export interface EngineOptions extends Partial<EngineSettings> {
   onFatal?: (error: Error) => void;
   /** A third-party call unanswered after this long counts as a transient failure, in ms (default 30,000). */
   callTimeoutMs?: number;
+  /** How often journal records no recovery can need are dropped, in ms (default 10,000). */
+  journalPruneEveryMs?: number;
 }
 
 /** An item's view with its progress through the steps. */
@@ -128,6 +130,8 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const { store } = options;
   let ready = false;
+  let pruner: NodeJS.Timeout | undefined;
+  let pruning: Promise<unknown> | undefined;
 
   const detail = (itemId: string): ItemDetail | undefined => {
     const item = runner.itemOf(itemId);
@@ -154,6 +158,19 @@ export function createEngine(options: EngineOptions): Engine {
     async start() {
       const report = await recover(ctx);
       ready = true;
+      pruner = setInterval(() => {
+        if (pruning || runner.isStopped) return;
+        pruning = store.pruneJournal(20_000).then(
+          () => (pruning = undefined),
+          (error) => {
+            pruning = undefined;
+            if (runner.isStopped) return;
+            if (options.onFatal) options.onFatal(error);
+            else setImmediate(() => { throw error; }); // a store that cannot delete cannot be trusted to write
+          },
+        );
+      }, options.journalPruneEveryMs ?? 10_000);
+      pruner.unref();
       return report;
     },
     placeOrder: (request) => placeOrder(ctx, request),
@@ -210,6 +227,10 @@ export function createEngine(options: EngineOptions): Engine {
       await store.setEventTypeToggles(code, { ...store.getEventTypeToggles(code), ...toggles });
       return typeOf(code);
     },
-    stop: () => runner.stop(),
+    async stop() {
+      clearInterval(pruner);
+      await runner.stop();
+      await pruning;
+    },
   };
 }

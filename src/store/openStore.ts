@@ -196,9 +196,9 @@ export function openStore(dataDir: string): EngineStore {
       let [next] = t.journal.getRange({ limit: 1 });
       while (next && removed < limit) {
         const shard = (next.key as [number, number])[0];
-        // Replay reads after a snapshot's position, so records up to it go. A shard with no
-        // unfinished item keeps its last record: it numbers the next ones after a reopen.
-        const upTo = keep.get(shard) ?? lastJournalSeq(shard) - 1;
+        // Replay reads after a snapshot's position, so records up to it go; a shard's last record
+        // always stays, because it numbers the next ones after a reopen.
+        const upTo = Math.min(keep.get(shard) ?? Infinity, lastJournalSeq(shard) - 1);
         for (const { key } of t.journal.getRange({ start: [shard, 0], end: [shard, upTo + 1], limit: limit - removed })) {
           last = t.journal.remove(key);
           removed += 1;

@@ -23,6 +23,7 @@ const engine = createEngine({
   connectors: sims.connectors,
   retry: FAST_RETRIES,
   syncBudgetMs: 2_000,
+  journalPruneEveryMs: 20,
   debug: (point, detail) => {
     if (!crashAt) return;
     const [atPoint, atCall, atPhase, delay] = crashAt.split(':');

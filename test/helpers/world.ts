@@ -62,7 +62,8 @@ export async function createWorld(
   const thirdParty = openThirdPartyStore(join(root, 'third-parties'));
   const sims = createSimulators({ store: thirdParty });
   const connectors = wrapConnectors ? wrapConnectors(sims.connectors) : sims.connectors;
-  const engine = createEngine({ store, connectors, retry: FAST_RETRIES, syncBudgetMs: 300, ...engineOptions });
+  // The journal is pruned every 25 ms, so every scenario runs with pruning going on.
+  const engine = createEngine({ store, connectors, retry: FAST_RETRIES, syncBudgetMs: 300, journalPruneEveryMs: 25, ...engineOptions });
   if (!store.getApp('shop')) await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
   await engine.start();
   let closing: Promise<void> | undefined;
