@@ -3,6 +3,20 @@
 import { ensureError } from '../domain/index.ts';
 import type { Batch, EngineStore } from '../store/index.ts';
 
+/** Every kind of write a batch holds; the compiler checks that none is missing. */
+const BATCH_KEYS = Object.keys({
+  orders: true,
+  settledOrders: true,
+  items: true,
+  states: true,
+  events: true,
+  accountNumbers: true,
+  notifications: true,
+  audit: true,
+  releasedLocks: true,
+  idempotency: true,
+} satisfies Record<keyof Batch, true>) as Array<keyof Batch>;
+
 /** The batch of the current turn and what waits for it. */
 export class CommitTicks {
   private batch: Batch = {};
@@ -22,10 +36,12 @@ export class CommitTicks {
   /** Adds writes to the batch of this turn; `then` runs once they are flushed. Ignored once closed. */
   stage(writes: Batch, then?: () => void): void {
     if (this.closed) return; // a stopped engine writes nothing more, like a process that ended
-    for (const [key, value] of Object.entries(writes) as Array<[keyof Batch, unknown[]]>) {
-      if (!value?.length) continue;
-      const into = (this.batch[key] ??= []) as unknown[];
-      for (const entry of value) into.push(entry);
+    for (const key of BATCH_KEYS) {
+      const value = writes[key] as unknown[] | undefined;
+      if (value === undefined || value.length === 0) continue;
+      const into = this.batch[key] as unknown[] | undefined;
+      if (into === undefined) this.batch[key] = value.slice() as never;
+      else for (const entry of value) into.push(entry);
     }
     if (then) this.after.push(then);
     if (!this.scheduled) {

@@ -115,8 +115,9 @@ export class Runner {
   }
 
   /** Adds writes to the batch of this turn; `then` runs once they are flushed. */
-  stage(writes: Batch, then?: () => void): void {
+  stage(writes: Batch, then?: () => void): this {
     this.ticks.stage(writes, then);
+    return this;
   }
 
   /** Resolves once everything staged so far is flushed to disk. */
@@ -276,9 +277,8 @@ export class Runner {
       this.locks.release(released, item.itemId);
       this.stage({}, () => this.locks.wakeNext(released));
     }
-    this.stage(writes);
-    if (extra) this.stage(extra);
-    this.stage({}, () => this.afterTransition(live, next));
+    if (extra) this.stage(writes).stage(extra, () => this.afterTransition(live, next));
+    else this.stage(writes, () => this.afterTransition(live, next));
   }
 
   private holdsOccupantStep(snapshot: Snapshot): boolean {

@@ -41,8 +41,20 @@ export function indexCallStates(machine: AnyStateMachine): Map<string, CallMeta>
   return found;
 }
 
-/** The call state of a state value, or null at rest (complete, closed, ...). */
+/** Answers already worked out, per state value object (the engine asks several times per transition). */
+const answered = new WeakMap<object, { callStates: Map<string, CallMeta>; call: ActiveCall | null }>();
+
+/** The call state of a state value, or null at rest (complete, closed, ...). Do not mutate the answer. */
 export function activeCall(callStates: Map<string, CallMeta>, value: StateValue): ActiveCall | null {
+  if (typeof value === 'string') return findActiveCall(callStates, value);
+  const known = answered.get(value);
+  if (known?.callStates === callStates) return known.call;
+  const call = findActiveCall(callStates, value);
+  answered.set(value, { callStates, call });
+  return call;
+}
+
+function findActiveCall(callStates: Map<string, CallMeta>, value: StateValue): ActiveCall | null {
   const path = statePath(value);
   const phase = path[path.length - 1];
   const owner = path.slice(0, -1).join('.');

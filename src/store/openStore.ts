@@ -67,8 +67,26 @@ export function openStore(dataDir: string): EngineStore {
     audit: table('audit'),
     locks: table('locks'),
     idempotency: table('idempotency'),
-    // Offers, apps and toggles are read on every transition: keep them decoded in lmdb's cache.
-    config: root.openDB({ name: 'config', compression: false, cache: true, ...{ encoder } }),
+    config: table('config'),
+  };
+  // Offers, apps, toggles and operators are read on every transition and written rarely, only
+  // through this store: keep them decoded in memory, misses too.
+  const configCache = new Map<string, unknown>();
+  const configKey = (key: readonly [string, string | number]) => `${key[0]}\u0000${key[1]}`;
+  const getConfig = <V>(key: [string, string | number]): V | undefined => {
+    const cacheKey = configKey(key);
+    if (configCache.has(cacheKey)) return configCache.get(cacheKey) as V | undefined;
+    const value = t.config.get(key) as V | undefined;
+    configCache.set(cacheKey, value);
+    return value;
+  };
+  const putConfig = (key: [string, string | number], value: unknown): Promise<boolean> => {
+    configCache.set(configKey(key), value);
+    return t.config.put(key, value);
+  };
+  const removeConfig = (key: [string, string | number]): Promise<boolean> => {
+    configCache.set(configKey(key), undefined);
+    return t.config.remove(key);
   };
   const auditId = monotonicFactory();
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
@@ -254,44 +272,41 @@ export function openStore(dataDir: string): EngineStore {
     },
     getIdempotencyRecord: (appId, key) => t.idempotency.get([appId, key]),
 
-    getOffer: (offerId) => t.config.get(['offer', offerId]) as Offer | undefined,
+    getOffer: (offerId) => getConfig<Offer>(['offer', offerId]),
     listOffers() {
       return [...t.config.getRange({ start: ['offer'], end: ['offer', '\uffff'] })].map(({ value }) => value as Offer);
     },
     async putOffer(offer) {
-      const created = await t.config.transaction(() => {
-        const isNew = t.config.get(['offer', offer.offerId]) === undefined;
-        t.config.put(['offer', offer.offerId], offer);
-        return isNew;
-      });
+      const isNew = getConfig(['offer', offer.offerId]) === undefined;
+      await putConfig(['offer', offer.offerId], offer);
       await t.root.flushed;
-      return created;
+      return isNew;
     },
 
-    getApp: (appId) => t.config.get(['app', appId]) as ConsumerApp | undefined,
+    getApp: (appId) => getConfig<ConsumerApp>(['app', appId]),
     async putApp(app) {
-      await t.config.put(['app', app.id], app);
+      await putConfig(['app', app.id], app);
       await t.root.flushed;
     },
 
     async putOperator(operator) {
-      const previous = t.config.get(['operator', operator.name]) as Operator | undefined;
-      if (previous) t.config.remove(['operator-token', previous.tokenHash]);
-      t.config.put(['operator-token', operator.tokenHash], operator.name);
-      await t.config.put(['operator', operator.name], operator);
+      const previous = getConfig<Operator>(['operator', operator.name]);
+      if (previous) removeConfig(['operator-token', previous.tokenHash]);
+      putConfig(['operator-token', operator.tokenHash], operator.name);
+      await putConfig(['operator', operator.name], operator);
       await t.root.flushed;
     },
     findOperatorByTokenHash(tokenHash) {
-      const name = t.config.get(['operator-token', tokenHash]) as string | undefined;
-      return name === undefined ? undefined : (t.config.get(['operator', name]) as Operator | undefined);
+      const name = getConfig<string>(['operator-token', tokenHash]);
+      return name === undefined ? undefined : getConfig<Operator>(['operator', name]);
     },
     listOperators() {
       return [...t.config.getRange({ start: ['operator'], end: ['operator', '\uffff'] })].map(({ value }) => value as Operator);
     },
 
-    getEventTypeToggles: (code) => (t.config.get(['event-type', code]) as EventTypeToggles | undefined) ?? ALL_ON,
+    getEventTypeToggles: (code) => getConfig<EventTypeToggles>(['event-type', code]) ?? ALL_ON,
     async setEventTypeToggles(code, toggles) {
-      await t.config.put(['event-type', code], toggles);
+      await putConfig(['event-type', code], toggles);
       await t.root.flushed;
     },
 
