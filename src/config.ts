@@ -15,7 +15,17 @@ export interface Config {
   syncBudgetMs: number;
   /** PROCESS_SYNC_DEADLINE_MS: how long a processSync purchase may wait (default 10,000). */
   processSyncDeadlineMs: number;
+  /** PORT: the HTTP port (default 3000; 0 picks a free one). */
+  port: number;
+  /** OPERATOR_TOKEN: bearer token of the operator `admin` (default: a random one, printed at start-up). */
+  operatorToken: string | undefined;
+  /** LOG_LEVEL: pino level, `fatal` … `trace` or `silent` (default `info`). */
+  logLevel: LogLevel;
 }
+
+/** The log levels LOG_LEVEL accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A configuration value that cannot be used; the message names the variable. */
 export class ConfigError extends Error {
@@ -41,5 +51,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simSeed: number(env, 'SIM_SEED', 1, 0, 2 ** 32 - 1),
     syncBudgetMs: number(env, 'SYNC_BUDGET_MS', 5_000, 0, 600_000),
     processSyncDeadlineMs: number(env, 'PROCESS_SYNC_DEADLINE_MS', 10_000, 0, 600_000),
+    port: number(env, 'PORT', 3000, 0, 65_535),
+    operatorToken: operatorToken(env),
+    logLevel: logLevel(env),
   };
+}
+
+function operatorToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.OPERATOR_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\x21-\x7e]{16,200}$/.test(raw)) throw new ConfigError('OPERATOR_TOKEN must be 16 to 200 printable characters without spaces');
+  return raw;
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env.LOG_LEVEL?.trim() || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${raw}"`);
+  return raw as LogLevel;
 }

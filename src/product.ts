@@ -2,7 +2,7 @@
 // own store, and the engine. `npm start`, the benchmarks and the crash tests all build it here.
 import { join } from 'node:path';
 import type { Config } from './config.ts';
-import { createEngine, type Engine, type EngineOptions } from './engine/index.ts';
+import { createAccess, createEngine, type Access, type Engine, type EngineOptions } from './engine/index.ts';
 import { createSimulators, type Simulators } from './sim/index.ts';
 import { openStore, openThirdPartyStore, type EngineStore } from './store/index.ts';
 
@@ -11,6 +11,8 @@ export interface Product {
   store: EngineStore;
   sims: Simulators;
   engine: Engine;
+  /** Credentials: consumer-app keys, operator tokens, sessions. */
+  access: Access;
   /** Stops the engine and closes both stores. */
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export function openProduct(config: Config, engineOptions: Partial<EngineOptions
     store,
     sims,
     engine,
+    access: createAccess(store),
     async close() {
       await engine.stop();
       await store.close();

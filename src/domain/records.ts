@@ -134,6 +134,18 @@ export interface Operator {
   createdAt: string;
 }
 
+/** A shopper's storefront session, opened by a consumer app; only a hash of the token is kept. */
+export interface SessionRecord {
+  sessionId: string;
+  appId: string;
+  customerId: string;
+  /** SHA-256 of the session token, base64url. */
+  tokenHash: string;
+  /** The notification log's position when the session opened: its center starts empty (SPEC §5). */
+  fromSeq: number;
+  createdAt: string;
+}
+
 /** One CSR action, kept for ever. */
 export interface AuditEntry {
   at: string;

@@ -8,6 +8,7 @@ import {
   type EventRecord,
   type EventTypeToggles,
   type ItemView,
+  type NotificationRecord,
   type Offer,
   type StartUpdate,
 } from '../domain/index.ts';
@@ -20,6 +21,7 @@ import { placeOrder, type OrderOutcome, type PlaceOrderRequest } from './orders.
 import { recover, type RecoveryReport } from './recovery.ts';
 import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
 import { itemView, progressOf } from './views.ts';
+import { customerKey } from './project.ts';
 import { ulidFactory } from './ids.ts';
 
 /** What the engine is built from; every field but `store` and `connectors` has a default. */
@@ -75,6 +77,8 @@ export interface Engine {
    */
   settled(itemId: string): Promise<ItemDetail | undefined>;
   listEvents(query: EventQuery): EventPage;
+  /** A customer's notification log after `afterSeq` (exclusive), oldest first. */
+  notifications(appId: string, customerId: string, afterSeq: number): NotificationRecord[];
   getStartDetail(eventId: string): StartDetail | undefined;
   updateStart(startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord>;
   reprocessStart(startEventId: string, operator: string): Promise<ReprocessResult>;
@@ -195,6 +199,7 @@ export function createEngine(options: EngineOptions): Engine {
       await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress');
       return detail(itemId);
     },
+    notifications: (appId, customerId, afterSeq) => store.listNotifications(customerKey(appId, customerId), afterSeq),
     listEvents(query) {
       if (!store.getEventTypeToggles(query.typeCode).viewInEventViewer) return { items: [], nextCursor: null };
       return store.listEvents(query);

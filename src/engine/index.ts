@@ -3,6 +3,7 @@ export { createEngine, type Engine, type EngineOptions, type ItemDetail, type St
 export type { OrderOutcome, PlaceOrderRequest, PlacedItem } from './orders.ts';
 export type { ReprocessResult } from './csr.ts';
 export type { RecoveryReport } from './recovery.ts';
-export type { EngineEvents } from './bus.ts';
+export type { EngineEvents, StepOutcome } from './bus.ts';
 export type { DebugPoint } from './runner.ts';
 export { CLOSED_MESSAGE, customerKey } from './project.ts';
+export { createAccess, hashSecret, type Access, type Credential, type NewApp } from './access.ts';

@@ -15,6 +15,7 @@ import {
   type Offer,
   type Operator,
   type OrderRecord,
+  type SessionRecord,
 } from '../domain/index.ts';
 import { listEvents } from './eventQuery.ts';
 import type { Batch, EngineStore, IdempotencyRecord, StoredItemState } from './types.ts';
@@ -39,6 +40,9 @@ export interface Tables {
   audit: Database<AuditEntry, Key>;
   locks: Database<string, string>;
   idempotency: Database<IdempotencyRecord, Key>;
+  /** sessionId → session; `sessions-by-token`: token hash → sessionId. */
+  sessions: Database<SessionRecord, string>;
+  sessionTokens: Database<string, string>;
   config: Database<unknown, Key>;
 }
 
@@ -67,6 +71,8 @@ export function openStore(dataDir: string): EngineStore {
     audit: table('audit'),
     locks: table('locks'),
     idempotency: table('idempotency'),
+    sessions: table('sessions'),
+    sessionTokens: table('sessions-by-token'),
     config: table('config'),
   };
   // Offers, apps, toggles and operators are read on every transition and written rarely, only
@@ -284,8 +290,28 @@ export function openStore(dataDir: string): EngineStore {
     },
 
     getApp: (appId) => getConfig<ConsumerApp>(['app', appId]),
-    async putApp(app) {
+    async putApp(app, keyHash) {
+      if (keyHash !== undefined) putConfig(['app-key', keyHash], app.id);
       await putConfig(['app', app.id], app);
+      await t.root.flushed;
+    },
+    findAppByKeyHash: (keyHash) => getConfig<string>(['app-key', keyHash]),
+
+    async putSession(session) {
+      t.sessionTokens.put(session.tokenHash, session.sessionId);
+      await t.sessions.put(session.sessionId, session);
+      await t.root.flushed;
+    },
+    getSession: (sessionId) => t.sessions.get(sessionId),
+    findSessionByTokenHash(tokenHash) {
+      const sessionId = t.sessionTokens.get(tokenHash);
+      return sessionId === undefined ? undefined : t.sessions.get(sessionId);
+    },
+    async deleteSession(sessionId) {
+      const session = t.sessions.get(sessionId);
+      if (!session) return;
+      t.sessionTokens.remove(session.tokenHash);
+      await t.sessions.remove(sessionId);
       await t.root.flushed;
     },
 

@@ -11,6 +11,7 @@ import type {
   Offer,
   Operator,
   OrderRecord,
+  SessionRecord,
 } from '../domain/index.ts';
 
 /**
@@ -148,7 +149,18 @@ export interface EngineStore {
   putOffer(offer: Offer): Promise<boolean>;
 
   getApp(appId: string): ConsumerApp | undefined;
-  putApp(app: ConsumerApp): Promise<void>;
+  /** Creates or replaces an app; with `keyHash`, that key (its hash) now opens the app. */
+  putApp(app: ConsumerApp, keyHash?: string): Promise<void>;
+  /** The id of the app whose key hashes to `keyHash`. */
+  findAppByKeyHash(keyHash: string): string | undefined;
+
+  /** Keeps a new storefront session. */
+  putSession(session: SessionRecord): Promise<void>;
+  getSession(sessionId: string): SessionRecord | undefined;
+  /** The live session whose token hashes to `tokenHash`. */
+  findSessionByTokenHash(tokenHash: string): SessionRecord | undefined;
+  /** Ends a session: its token opens nothing from now on. */
+  deleteSession(sessionId: string): Promise<void>;
 
   /** Creates or replaces an operator (by name). */
   putOperator(operator: Operator): Promise<void>;

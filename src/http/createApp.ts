@@ -1,0 +1,95 @@
+// The HTTP application (API.md): one route group per audience, each with its own credential, over
+// the engine. `createApp({ engine, access, sims })` builds it; tests call `app.request()` on it.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { ulid } from 'ulid';
+import { fieldIssues } from '../domain/index.ts';
+import type { Access, Engine } from '../engine/index.ts';
+import type { SimulatorControls } from '../sim/index.ts';
+import type { AppEnv } from './credentials.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { onError, problem, ProblemError } from './problem.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { consumerRoutes } from './routes/consumer.ts';
+import { eventViewerRoutes } from './routes/eventViewer.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { storefrontRoutes } from './routes/storefront.ts';
+import { Streams } from './sse.ts';
+
+/** What the app is built from. */
+export interface AppDeps {
+  engine: Engine;
+  access: Access;
+  /** The simulators' admin switches and views. */
+  sims: SimulatorControls;
+  /** Where requests and unexpected errors are logged (pino). */
+  logger: Logger;
+  /** SSE heartbeat comment interval in ms (default 15,000). */
+  heartbeatMs?: number;
+}
+
+/** The built app, with what the server needs to shut it down cleanly. */
+export interface App {
+  readonly hono: OpenAPIHono<AppEnv>;
+  readonly metrics: Metrics;
+  /** Ends every open SSE stream (at shutdown, so the server can close). */
+  endStreams(): void;
+}
+
+/** Bodies over this many bytes are refused with 413 (SPEC §9). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Builds the HTTP app. */
+export function createApp(deps: AppDeps): App {
+  const { logger } = deps;
+  const metrics = createMetrics(deps.engine);
+  const streams = new Streams(deps.heartbeatMs ?? 15_000, metrics);
+  const hono = new OpenAPIHono<AppEnv>({
+    // Every body, query and path parameter is validated; a bad one is a 422 naming each field.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const errors = fieldIssues(result.error);
+      return problem(c, 'invalid', `the request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors });
+    },
+  });
+
+  hono.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || ulid();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    const ms = performance.now() - started;
+    metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, ms);
+    // The path only: a query may hold an SSE token, and headers hold credentials.
+    logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 }, 'request');
+  });
+  hono.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problem(c, 'payload-too-large', `a request body may hold at most ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  const groups = { ...deps, metrics, streams };
+  metaRoutes(hono, groups);
+  adminRoutes(hono, groups);
+  consumerRoutes(hono, groups);
+  storefrontRoutes(hono, groups);
+  eventViewerRoutes(hono, groups);
+
+  hono.notFound((c) => problem(c, 'not-found', `no route ${c.req.method} ${c.req.path}`));
+  hono.onError(
+    onError((error, c) => {
+      logger.error({ requestId: c.get('requestId'), err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error');
+    }),
+  );
+  return { hono, metrics, endStreams: () => streams.endAll() };
+}
+
+/** What each route group is given. */
+export type GroupDeps = AppDeps & { metrics: Metrics; streams: Streams };
+
+export { ProblemError };

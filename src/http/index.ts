@@ -1,0 +1,3 @@
+// The HTTP layer: the Hono app over the engine, one route group per audience.
+export { createApp, MAX_BODY_BYTES, type App, type AppDeps } from './createApp.ts';
+export { PROBLEMS, type ProblemCode } from './problem.ts';

@@ -1,0 +1,60 @@
+// `/metrics` in Prometheus text (API.md "Engineering"): purchases by outcome, step outcomes by type
+// and status, retries, SSE clients, items in memory, and request latency histograms. A registry
+// per app, so every test builds its own.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EventStatus } from '../domain/index.ts';
+import type { Engine } from '../engine/index.ts';
+
+/** The app's metrics. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** A purchase answered with `status`. */
+  countPurchase(status: number, ms: number): void;
+  observeRequest(method: string, route: string, status: number, ms: number): void;
+  sseClients(delta: number): void;
+}
+
+/** Builds the metrics and starts listening to the engine's step outcomes. */
+export function createMetrics(engine: Engine): Metrics {
+  const registry = new Registry();
+  const purchases = new Counter({ name: 'purchases_total', help: 'Purchases answered, by HTTP status', labelNames: ['status'], registers: [registry] });
+  const purchaseSeconds = new Histogram({
+    name: 'purchase_response_seconds',
+    help: 'Time to answer a purchase (the synchronous part), in seconds',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const steps = new Counter({ name: 'step_outcomes_total', help: 'Event rows reaching a status, by type and status code', labelNames: ['type', 'status'], registers: [registry] });
+  const retries = new Counter({ name: 'step_retries_total', help: 'Attempts after a transient failure, by type', labelNames: ['type'], registers: [registry] });
+  const sse = new Gauge({ name: 'sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
+  new Gauge({
+    name: 'items_in_memory',
+    help: 'Items with an actor in memory (in flight)',
+    registers: [registry],
+    collect() {
+      this.set(engine.liveItems);
+    },
+  });
+  const requests = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status, in seconds',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  engine.bus.on('step', ({ typeName, status, previousStatus, attempts }) => {
+    if (status !== previousStatus) steps.inc({ type: typeName, status: String(status) });
+    else if (status === EventStatus.processing && attempts > 1) retries.inc({ type: typeName });
+  });
+  return {
+    registry,
+    countPurchase(status, ms) {
+      purchases.inc({ status: String(status) });
+      purchaseSeconds.observe(ms / 1000);
+    },
+    observeRequest(method, route, status, ms) {
+      requests.observe({ method, route, status: String(status) }, ms / 1000);
+    },
+    sseClients: (delta) => sse.inc(delta),
+  };
+}

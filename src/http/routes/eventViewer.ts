@@ -1,0 +1,129 @@
+// Event Viewer endpoints (API.md "Event Viewer", SPEC §6; operator role csr): the list of new
+// starts (or other types) with filters and cursor paging, a start's detail, and the three CSR
+// actions on a failed start: update the allowed fields, reprocess, mark as closed.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { EVENT_STATUSES, STARTSTD_CODE, startUpdateSchema, stepByCode, type EventStatus } from '../../domain/index.ts';
+import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
+import type { GroupDeps } from '../createApp.ts';
+import { ProblemError } from '../problem.ts';
+import { json, problems } from './schemas.ts';
+
+const eventSchema = z
+  .object({
+    eventId: z.string(),
+    typeCode: z.number().int(),
+    typeName: z.string(),
+    status: z.number().int(),
+    itemId: z.string(),
+    orderId: z.string(),
+    appId: z.string(),
+    parentEventId: z.string().nullable(),
+    reprocessOf: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    attempts: z.number().int(),
+    errorMessage: z.string().nullable(),
+    errorCategory: z.string().nullable(),
+    accountNumber: z.string().nullable(),
+  })
+  .openapi('Event');
+const withData = eventSchema.extend({ data: z.unknown() });
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' });
+
+const listQuery = z.strictObject({
+  type: z.coerce.number().int().refine((code) => stepByCode(code) !== undefined, 'is not an event type code').default(STARTSTD_CODE),
+  status: z.coerce
+    .number()
+    .int()
+    .refine((status) => (EVENT_STATUSES as readonly number[]).includes(status), `must be one of ${EVENT_STATUSES.join(', ')}`)
+    .default(3),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  accountNumber: z.string().max(50).optional(),
+  q: z.string().max(200).optional(),
+  app: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
+  cursor: z.string().max(500).optional(),
+});
+const eventParams = z.object({ eventId: z.string().max(100) });
+
+/** Mounts the Event Viewer endpoints. */
+export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: GroupDeps): void {
+  const csr = requireCredential(access, { kind: 'operator', role: 'csr' });
+  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: ['event-viewer'], middleware: [csr] as const });
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/events',
+      request: { query: listQuery },
+      responses: { 200: json('A page of events, newest first', z.object({ items: z.array(eventSchema), nextCursor: z.string().nullable() })), ...problems(401, 403, 422) },
+    }),
+    (c) => {
+      const { type, status, app: appId, from, to, ...rest } = c.req.valid('query');
+      const toIso = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
+      return c.json(engine.listEvents({ typeCode: type, status: status as EventStatus, appId, from: toIso(from), to: toIso(to), ...rest }), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/events/{eventId}',
+      request: { params: eventParams },
+      responses: {
+        200: json(
+          'A new start with its data, children, chart state, authorized amount, offer and audit trail',
+          withData.extend({
+            children: z.array(withData),
+            state: z.unknown(),
+            authorizedAmount: z.number().int().nullable(),
+            offer: z.object({ offerId: z.string(), name: z.string(), rateCode: z.string(), price: z.number().int() }).optional(),
+            audit: z.array(z.object({ at: z.string(), operator: z.string(), action: z.string(), changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })) })),
+          }),
+        ),
+        ...problems(401, 403, 404),
+      },
+    }),
+    (c) => {
+      const { eventId } = c.req.valid('param');
+      const detail = engine.getStartDetail(eventId);
+      if (!detail) throw new ProblemError('not-found', `no new start (STARTSTD event) ${eventId}`);
+      const audit = detail.audit.map(({ at, operator, action, changes }) => ({ at, operator, action, changes }));
+      return c.json({ ...detail, audit } as never, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'patch',
+      path: '/v1/events/{eventId}',
+      request: { params: eventParams, body: { content: { 'application/json': { schema: startUpdateSchema } }, required: true } },
+      responses: { 200: json('The start, updated', withData), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json((await engine.updateStart(c.req.valid('param').eventId, c.req.valid('json'), callingOperator(c).name)) as never, 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/events/{eventId}/reprocess',
+      request: { params: eventParams },
+      responses: { 202: json('Reprocessing from the failed step', z.object({ eventId: z.string(), itemId: z.string(), status: z.number().int() })), ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { eventId, itemId, status } = await engine.reprocessStart(c.req.valid('param').eventId, callingOperator(c).name);
+      return c.json({ eventId, itemId, status }, 202);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/events/{eventId}/close',
+      request: { params: eventParams },
+      responses: { 200: json('The start, closed (status 9)', withData), ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => c.json((await engine.closeStart(c.req.valid('param').eventId, callingOperator(c).name)) as never, 200),
+  );
+}

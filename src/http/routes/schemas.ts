@@ -1,0 +1,30 @@
+// Shapes shared by the route groups' OpenAPI definitions: JSON answers and the problem bodies.
+import { z } from '@hono/zod-openapi';
+import { PROBLEMS } from '../problem.ts';
+
+/** An RFC 9457 problem body. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .openapi('Problem');
+
+/** A JSON answer with its description. */
+export function json<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/** The problem answers a route may give, by status. */
+export function problems<S extends number>(...statuses: S[]): Record<S, { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }> {
+  const titles = new Map<number, string>();
+  for (const { status, title } of Object.values(PROBLEMS)) titles.set(status, titles.has(status) ? `${titles.get(status)}; ${title}` : title);
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: titles.get(status) ?? 'Problem', content: { 'application/problem+json': { schema: problemSchema } } }]),
+  ) as never;
+}

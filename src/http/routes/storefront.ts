@@ -1,0 +1,185 @@
+// Storefront endpoints (API.md "Storefront", SPEC §5; session token): the notification center and
+// its live stream, the subscription detail (ribbon and step progress) and its stream, and cancel.
+// A session sees only its own customer's items: another's is 404.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ItemDetail } from '../../engine/index.ts';
+import { CLOSED_MESSAGE } from '../../engine/index.ts';
+import { callingSession, requireCredential, type AppEnv } from '../credentials.ts';
+import type { GroupDeps } from '../createApp.ts';
+import { ProblemError } from '../problem.ts';
+import { NotificationCenter, type CenterEntry } from '../notificationCenter.ts';
+import { json, problems } from './schemas.ts';
+
+const RIBBON: Record<ItemDetail['status'], string> = {
+  in_progress: 'We are setting up your subscription.',
+  complete: 'Your subscription is ready.',
+  failed: 'We could not finish setting up your subscription; customer service has been told.',
+  closed: CLOSED_MESSAGE,
+  cancelled: 'This subscription is cancelled.',
+};
+
+const TERMINAL = new Set(['complete', 'failed', 'closed']);
+
+const entrySchema = z
+  .object({ itemId: z.string(), name: z.string(), kind: z.string(), status: z.enum(['in_progress', 'complete', 'failed']), detailUrl: z.string(), errorMessage: z.string().optional() })
+  .openapi('Notification');
+const centerSchema = z.object({ badge: z.number().int(), items: z.array(entrySchema) }).openapi('NotificationCenter');
+const progressSchema = z.object({ done: z.number().int(), total: z.number().int() });
+const detailSchema = z
+  .object({
+    itemId: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    status: z.enum(['in_progress', 'complete', 'failed', 'closed', 'cancelled']),
+    ribbon: z.object({ status: z.string(), message: z.string() }),
+    currentStep: z.string().nullable(),
+    progress: progressSchema,
+    accountNumber: z.string().optional(),
+    temporaryAccountNumber: z.string(),
+    errorMessage: z.string().optional(),
+  })
+  .openapi('SubscriptionDetail');
+const sse = { description: 'Server-Sent Events', content: { 'text/event-stream': { schema: z.string() } } };
+const itemParams = z.object({ itemId: z.string().max(100) });
+
+/** The subscription detail of API.md. */
+function detailOf(item: ItemDetail) {
+  return {
+    itemId: item.itemId,
+    name: item.name,
+    kind: item.kind,
+    status: item.status,
+    ribbon: { status: item.status, message: item.status === 'failed' && item.errorMessage ? item.errorMessage : RIBBON[item.status] },
+    currentStep: item.currentStep,
+    progress: item.progress,
+    ...(item.accountNumber ? { accountNumber: item.accountNumber } : {}),
+    temporaryAccountNumber: item.temporaryAccountNumber ?? '',
+    ...(item.errorMessage ? { errorMessage: item.errorMessage } : {}),
+  };
+}
+
+/** The status message of an item's stream. */
+function statusOf(item: ItemDetail) {
+  return { itemId: item.itemId, status: item.status, currentStep: item.currentStep, progress: item.progress, ...(item.errorMessage ? { errorMessage: item.errorMessage } : {}) };
+}
+
+/** Mounts the storefront endpoints. */
+export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams }: GroupDeps): void {
+  const session = requireCredential(access, { kind: 'session', allowQueryToken: true });
+  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: ['storefront'], middleware: [session] as const });
+
+  /** The session's center, up to now. */
+  const centerOf = (c: Context<AppEnv>) => {
+    const { appId, customerId, fromSeq } = callingSession(c);
+    const center = new NotificationCenter(fromSeq);
+    center.apply(engine.notifications(appId, customerId, fromSeq));
+    return center;
+  };
+  /** The item, if it is the session's customer's. */
+  const ownItem = (c: Context<AppEnv>, itemId: string): ItemDetail => {
+    const { appId, customerId } = callingSession(c);
+    const item = engine.getItem(itemId);
+    if (!item || item.appId !== appId || item.customerId !== customerId) throw new ProblemError('not-found', `no item ${itemId} of this customer`);
+    return item;
+  };
+
+  app.openapi(route({ method: 'get', path: '/v1/notifications', responses: { 200: json('The notification center', centerSchema), ...problems(401, 403) } }), (c) =>
+    c.json(centerOf(c).view(), 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/notifications/stream',
+      request: { query: z.object({ token: z.string().optional() }) },
+      responses: { 200: sse, ...problems(401, 403) },
+    }),
+    (c) => {
+      const { sessionId, appId, customerId } = callingSession(c);
+      const lastEventId = Number(c.req.header('last-event-id'));
+      const center = centerOf(c);
+      return streams.serve(c, {
+        owner: sessionId,
+        open(send) {
+          const sendNew = () => {
+            for (const entry of center.apply(engine.notifications(appId, customerId, center.seq))) send(itemMessage(entry, center));
+          };
+          if (Number.isSafeInteger(lastEventId) && lastEventId >= center.fromSeq && lastEventId <= center.seq) {
+            // A reconnect: what came after the last message it saw, each once.
+            const replayed = new NotificationCenter(center.fromSeq);
+            replayed.apply(engine.notifications(appId, customerId, center.fromSeq).filter((entry) => entry.seq <= lastEventId));
+            for (const entry of replayed.apply(engine.notifications(appId, customerId, lastEventId))) send(itemMessage(entry, replayed));
+          } else {
+            send({ id: String(center.seq), event: 'snapshot', data: center.view() });
+          }
+          const onItem = (view: { appId: string; customerId: string }) => {
+            if (view.appId === appId && view.customerId === customerId) sendNew();
+          };
+          engine.bus.on('item', onItem);
+          return () => engine.bus.off('item', onItem);
+        },
+      }) as never;
+    },
+  );
+
+  app.openapi(route({ method: 'get', path: '/v1/subscriptions/{itemId}', request: { params: itemParams }, responses: { 200: json('The subscription detail', detailSchema), ...problems(401, 403, 404) } }), (c) =>
+    c.json(detailOf(ownItem(c, c.req.valid('param').itemId)), 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/subscriptions/{itemId}/stream',
+      request: { params: itemParams, query: z.object({ token: z.string().optional() }) },
+      responses: { 200: sse, ...problems(401, 403, 404) },
+    }),
+    (c) => {
+      const { itemId } = c.req.valid('param');
+      ownItem(c, itemId);
+      let id = 0;
+      return streams.serve(c, {
+        owner: callingSession(c).sessionId,
+        open(send, end) {
+          let last = '';
+          const update = () => {
+            const item = engine.getItem(itemId);
+            if (!item) return;
+            const data = statusOf(item);
+            const text = JSON.stringify(data);
+            if (text === last) return;
+            last = text;
+            send({ id: String(++id), event: 'status', data });
+            if (TERMINAL.has(item.status)) end();
+          };
+          const onItem = (view: { itemId: string }) => {
+            if (view.itemId === itemId) update();
+          };
+          engine.bus.on('item', onItem);
+          update();
+          return () => engine.bus.off('item', onItem);
+        },
+      }) as never;
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/subscriptions/{itemId}/cancel',
+      request: { params: itemParams },
+      responses: { 200: json('Cancelled', detailSchema), ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { itemId } = c.req.valid('param');
+      ownItem(c, itemId);
+      await engine.cancelItem(itemId);
+      return c.json(detailOf(ownItem(c, itemId)), 200);
+    },
+  );
+}
+
+function itemMessage(entry: CenterEntry, center: NotificationCenter) {
+  const { itemId, name, status, errorMessage } = entry;
+  return { id: String(entry.seq), event: 'item', data: { itemId, name, status, badge: center.badge, ...(errorMessage ? { errorMessage } : {}) } };
+}

@@ -1,0 +1,107 @@
+// Consumer-app endpoints in-process (API.md "Consumer app"): every row of the purchase table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHttpWorld } from '../helpers/httpWorld.ts';
+import { purchaseBody } from '../helpers/world.ts';
+
+const json = async (response: Response) => ({ status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as any });
+
+test('a split-mode purchase answers 202 with the items in progress, and the order shows them', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const answer = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'k1' } }));
+  assert.equal(answer.status, 202);
+  assert.equal(answer.body.status, 'provisioning');
+  assert.equal(answer.body.items.length, 1);
+  const [item] = answer.body.items;
+  assert.equal(item.status, 'in_progress');
+  assert.match(item.temporaryAccountNumber, /^T/);
+  await h.world.settled(item.itemId);
+  const order = await json(await h.request('GET', `/v1/orders/${answer.body.orderId}`, { token: key }));
+  assert.equal(order.status, 200);
+  assert.equal(order.body.items[0].status, 'complete');
+  assert.match(order.body.items[0].accountNumber, /^\d+$/);
+});
+
+test('a repeated Idempotency-Key replays the first answer; another body is 422; no key is 400', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const first = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'same' } }));
+  const again = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'same' } }));
+  assert.deepEqual(again, first);
+  const other = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ customerId: 'other' }), headers: { 'idempotency-key': 'same' } }));
+  assert.equal(other.status, 422);
+  assert.equal(other.type, 'application/problem+json');
+  const none = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody() }));
+  assert.equal(none.status, 400);
+  assert.match(none.body.detail, /Idempotency-Key/);
+});
+
+test('an invalid body is 422 naming every field by its full path, unknown fields too, and keeps nothing', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const body = purchaseBody({ payment: { gateway: 'payway', token: '4111 1111 1111 1111' }, extra: 1 });
+  (body.subscriber as Record<string, unknown>).email = 'nope';
+  const bad = await json(await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': 'fixme' } }));
+  assert.equal(bad.status, 422);
+  const paths = bad.body.errors.map((e: { path: string }) => e.path).sort();
+  assert.deepEqual(paths, ['extra', 'payment.token', 'subscriber.email']);
+  assert.doesNotMatch(JSON.stringify(bad.body), /4111/);
+  // The key is free: the fixed body goes through under it.
+  const fixed = await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'fixme' } });
+  assert.equal(fixed.status, 202);
+});
+
+test('sync failures: undeliverable 422, declined 402, unavailable 503 with Retry-After', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const post = (body: Record<string, unknown>, k: string) => h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': k } });
+  const undeliverable = await json(await post(purchaseBody({ deliveryAddress: { line1: '1 Main St', city: 'X', postalCode: '00000', country: 'US' } }), 'a'));
+  assert.equal(undeliverable.status, 422);
+  assert.equal(undeliverable.body.errors[0].path.startsWith('deliveryAddress'), true);
+  const declined = await json(await post(purchaseBody({ payment: { gateway: 'braintree', token: 'tok_decline' } }), 'b'));
+  assert.equal(declined.status, 402);
+  const unavailable = await post(purchaseBody({ payment: { gateway: 'payway', token: 'tok_unavailable' } }), 'c');
+  assert.equal(unavailable.status, 503);
+  assert.ok(unavailable.headers.get('retry-after'));
+});
+
+test('processSync: 201 once every step is done; 502 naming the failed step when one fails', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('sync', { processSync: true });
+  const done = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'ok' } }));
+  assert.equal(done.status, 201);
+  assert.equal(done.body.items[0].status, 'complete');
+  const failing = purchaseBody({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'doe@example.com' } });
+  const failed = await json(await h.request('POST', '/v1/purchases', { token: key, body: failing, headers: { 'idempotency-key': 'bad' } }));
+  assert.equal(failed.status, 502);
+  assert.equal(failed.body.items[0].failedStep, 'CREATESUBSCRIBER');
+  assert.ok(failed.body.orderId);
+});
+
+test('a sessionId that is not a live session of the customer is 422; a live one is accepted', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const session = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId: 'cust-1' } }))).body;
+  const wrong = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ sessionId: session.sessionId, customerId: 'someone-else' }), headers: { 'idempotency-key': 's1' } }));
+  assert.equal(wrong.status, 422);
+  assert.equal(wrong.body.errors[0].path, 'sessionId');
+  const right = await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ sessionId: session.sessionId }), headers: { 'idempotency-key': 's2' } });
+  assert.equal(right.status, 202);
+  assert.equal((await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key })).status, 204);
+  const ended = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ sessionId: session.sessionId }), headers: { 'idempotency-key': 's3' } }));
+  assert.equal(ended.status, 422);
+});
+
+test("another app's order is 404; a complimentary order needs no payment", async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('one');
+  const otherKey = await h.newApp('two');
+  await h.request('PUT', '/v1/offers/free', { token: h.adminToken, body: { name: 'Free', rateCode: 'DIGITAL-MONTHLY', price: 0 } });
+  const body = purchaseBody({ items: [{ offerId: 'free' }] });
+  delete body.payment;
+  const placed = await json(await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': 'free' } }));
+  assert.equal(placed.status, 202);
+  assert.equal((await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: otherKey })).status, 404);
+  assert.equal((await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: key })).status, 200);
+});
