@@ -10,6 +10,9 @@ test('every variable has a default', () => {
     simSeed: 1,
     syncBudgetMs: 5_000,
     processSyncDeadlineMs: 10_000,
+    port: 3000,
+    operatorToken: undefined,
+    logLevel: 'info',
   });
 });
 
@@ -17,4 +20,8 @@ test('an invalid value names its variable', () => {
   assert.throws(() => loadConfig({ SIM_LATENCY_MS: 'fast' }), (e: Error) => e instanceof ConfigError && e.message.startsWith('SIM_LATENCY_MS'));
   assert.throws(() => loadConfig({ SIM_FAILURE_RATE: '2' }), /SIM_FAILURE_RATE/);
   assert.equal(loadConfig({ SIM_FAILURE_RATE: '0.25', DATA_DIR: '/tmp/x' }).simFailureRate, 0.25);
+  assert.throws(() => loadConfig({ PORT: '70000' }), /^ConfigError: PORT/);
+  assert.throws(() => loadConfig({ OPERATOR_TOKEN: 'short' }), /OPERATOR_TOKEN/);
+  assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+  assert.equal(loadConfig({ OPERATOR_TOKEN: 'a-long-enough-token', LOG_LEVEL: 'warn', PORT: '0' }).operatorToken, 'a-long-enough-token');
 });

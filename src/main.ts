@@ -1,9 +1,14 @@
-// Composition root: configuration → store → simulators → engine, then the scripted demo.
-import { loadConfig, ConfigError } from './config.ts';
+// Composition root (STYLE.md): configuration → store → simulators → engine → HTTP. `npm start`
+// serves the product; `npm run demo` runs the scripted engine demo instead.
+import { serve } from '@hono/node-server';
+import { pino } from 'pino';
+import { loadConfig, ConfigError, type Config } from './config.ts';
+import { createApp } from './http/index.ts';
 import { openProduct } from './product.ts';
 import { runDemo } from './demo.ts';
+import { banner } from './banner.ts';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -11,8 +16,44 @@ try {
   console.error(`configuration: ${error.message}`);
   process.exit(1);
 }
+
 const product = openProduct(config);
-const recovery = await product.engine.start();
-console.log(`store in ${config.dataDir}; recovery aborted ${recovery.abortedOrders} orders and resumed ${recovery.resumedItems} items`);
-await runDemo(product);
-await product.close();
+
+if (process.argv.includes('--demo')) {
+  const recovery = await product.engine.start();
+  console.log(`store in ${config.dataDir}; recovery aborted ${recovery.abortedOrders} orders and resumed ${recovery.resumedItems} items`);
+  await runDemo(product);
+  await product.close();
+} else {
+  const logger = pino({ level: config.logLevel });
+  const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
+  // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
+  let listening!: (port: number) => void;
+  const bound = new Promise<number>((resolve) => (listening = resolve));
+  const server = serve({ fetch: app.hono.fetch, port: config.port }, ({ port }) => listening(port));
+  const operatorToken = await product.access.setAdminToken(config.operatorToken);
+  // A fresh data directory gets a demo consumer app, so a newcomer can purchase at once.
+  const demo = product.engine.getApp('demo') ? undefined : await product.access.createApp({ id: 'demo', name: 'Demo storefront' });
+  const recovery = await product.engine.start();
+  logger.info({ dataDir: config.dataDir, ...recovery }, 'recovery done; ready');
+
+  const port = await bound;
+  logger.info({ port }, 'listening');
+  process.stdout.write(banner({ url: `http://localhost:${port}`, operatorToken, demoKey: demo?.apiKey }));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, streams end, writes finish, store closes');
+    app.endStreams();
+    const closed = new Promise((resolve) => server.close(resolve));
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    await closed;
+    await product.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

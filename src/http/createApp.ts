@@ -73,6 +73,12 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
+  // Until recovery is done the API answers 503 (RFC 9110 §15.6.4), like /readyz.
+  hono.use('/v1/*', async (c, next) => {
+    if (!deps.engine.ready) return problem(c, 'unavailable', 'the engine is recovering after a restart; try again in a moment', { headers: { 'retry-after': '1' } });
+    await next();
+  });
+
   const groups = { ...deps, metrics, streams };
   metaRoutes(hono, groups);
   adminRoutes(hono, groups);
