@@ -102,17 +102,22 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
       return streams.serve(c, {
         owner: sessionId,
         open(send) {
-          const sendNew = () => {
-            for (const entry of center.apply(engine.notifications(appId, customerId, center.seq))) send(itemMessage(entry, center));
+          // Each entry with the badge as it stood after that entry.
+          const sendAfter = (on: NotificationCenter) => {
+            for (const record of engine.notifications(appId, customerId, on.seq)) {
+              for (const entry of on.apply([record])) send(itemMessage(entry, on));
+            }
           };
+          let live = center;
           if (Number.isSafeInteger(lastEventId) && lastEventId >= center.fromSeq && lastEventId <= center.seq) {
             // A reconnect: what came after the last message it saw, each once.
-            const replayed = new NotificationCenter(center.fromSeq);
-            replayed.apply(engine.notifications(appId, customerId, center.fromSeq).filter((entry) => entry.seq <= lastEventId));
-            for (const entry of replayed.apply(engine.notifications(appId, customerId, lastEventId))) send(itemMessage(entry, replayed));
+            live = new NotificationCenter(center.fromSeq);
+            live.apply(engine.notifications(appId, customerId, center.fromSeq).filter((entry) => entry.seq <= lastEventId));
+            sendAfter(live);
           } else {
             send({ id: String(center.seq), event: 'snapshot', data: center.view() });
           }
+          const sendNew = () => sendAfter(live);
           const onItem = (view: { appId: string; customerId: string }) => {
             if (view.appId === appId && view.customerId === customerId) sendNew();
           };

@@ -1,0 +1,111 @@
+// Event Viewer endpoints in-process (API.md "Event Viewer", SPEC §6): list, detail, update,
+// reprocess, close, and their refusals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
+import { purchaseBody } from '../helpers/world.ts';
+
+const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
+
+async function failedStart(h: HttpWorld, key: string, body: Record<string, unknown>, idempotencyKey: string) {
+  const placed = await json(await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': idempotencyKey } }));
+  assert.equal(placed.status, 202);
+  const item = await h.world.settled(placed.body.items[0].itemId);
+  assert.equal(item.status, 'failed');
+  return placed.body.items[0] as { itemId: string; startEventId: string; temporaryAccountNumber: string };
+}
+
+test("the seed scenario over HTTP: list the failed start, see its detail, fix the last name, reprocess, it completes", async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('alice', 'csr');
+  const { itemId, startEventId, temporaryAccountNumber } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }), 'doe');
+
+  const list = await json(await h.request('GET', '/v1/events', { token: csr }));
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body.items.map((e: { eventId: string }) => e.eventId), [startEventId], 'status defaults to failed, type to STARTSTD');
+  assert.equal(list.body.items[0].accountNumber, temporaryAccountNumber);
+  assert.match(list.body.items[0].errorMessage, /lastName/);
+  const byText = await json(await h.request('GET', `/v1/events?q=${encodeURIComponent('LASTNAME')}&app=store&accountNumber=${temporaryAccountNumber}`, { token: csr }));
+  assert.equal(byText.body.items.length, 1);
+  assert.equal((await json(await h.request('GET', '/v1/events?app=other', { token: csr }))).body.items.length, 0);
+
+  const detail = await json(await h.request('GET', `/v1/events/${startEventId}`, { token: csr }));
+  assert.equal(detail.status, 200);
+  assert.equal(detail.body.data.subscriber.lastName, "Doe's");
+  assert.equal(detail.body.children.find((e: { typeName: string }) => e.typeName === 'CREATESUBSCRIBER').status, 3);
+  assert.ok(detail.body.state.CREATESUBSCRIBER, 'the chart state names the failed step');
+  assert.equal(detail.body.authorizedAmount, 999);
+  assert.equal(detail.body.offer.rateCode, 'DIGITAL-MONTHLY');
+
+  const updated = await json(await h.request('PATCH', `/v1/events/${startEventId}`, { token: csr, body: { subscriber: { lastName: 'Doe' } } }));
+  assert.equal(updated.status, 200);
+  assert.equal(updated.body.data.subscriber.lastName, 'Doe');
+  const reprocessed = await json(await h.request('POST', `/v1/events/${startEventId}/reprocess`, { token: csr }));
+  assert.equal(reprocessed.status, 202);
+  assert.deepEqual(Object.keys(reprocessed.body).sort(), ['eventId', 'itemId', 'status']);
+  assert.equal(reprocessed.body.itemId, itemId);
+  assert.equal((await h.world.settled(itemId)).status, 'complete');
+
+  const after = await json(await h.request('GET', `/v1/events/${startEventId}`, { token: csr }));
+  assert.equal(after.body.status, 2);
+  assert.deepEqual(after.body.audit.map((a: { operator: string; action: string }) => `${a.operator}:${a.action}`), ['alice:update', 'alice:reprocess']);
+  assert.equal((await h.request('POST', `/v1/events/${startEventId}/reprocess`, { token: csr })).status, 409, 'not failed any more');
+});
+
+test('an update with a field a CSR may not change is 422 naming it, and changes nothing', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('alice', 'csr');
+  const { startEventId } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'j@example.com' } }), 'x');
+  const bad = await json(await h.request('PATCH', `/v1/events/${startEventId}`, { token: csr, body: { subscriber: { lastName: 'Doe' }, deliveryAddress: { country: 'CA' }, payment: {} } }));
+  assert.equal(bad.status, 422);
+  assert.deepEqual(bad.body.errors.map((e: { path: string }) => e.path).sort(), ['deliveryAddress.country', 'payment']);
+  const detail = await json(await h.request('GET', `/v1/events/${startEventId}`, { token: csr }));
+  assert.equal(detail.body.data.subscriber.lastName, "Doe's");
+  assert.deepEqual(detail.body.audit, []);
+});
+
+test('close before capture: 200 with status 9, then reprocess and a second close are 409; unknown ids 404', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('bob', 'csr');
+  const { itemId, startEventId } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'Ann', lastName: "O'Neil", email: 'ann@example.com' } }), 'close');
+  const closed = await json(await h.request('POST', `/v1/events/${startEventId}/close`, { token: csr }));
+  assert.equal(closed.status, 200);
+  assert.equal(closed.body.status, 9);
+  await h.world.settled(itemId);
+  assert.ok(h.world.sims.controls.ledger({ itemId }).some((e) => e.operation === 'void'));
+  assert.equal((await h.request('POST', `/v1/events/${startEventId}/reprocess`, { token: csr })).status, 409);
+  assert.equal((await h.request('POST', `/v1/events/${startEventId}/close`, { token: csr })).status, 409);
+  assert.equal((await h.request('GET', '/v1/events/nope', { token: csr })).status, 404);
+  assert.equal((await h.request('POST', '/v1/events/nope/close', { token: csr })).status, 404);
+});
+
+test('toggles: a type whose view toggle is off lists nothing; allowResubmit off refuses reprocess with 409', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('cy', 'csr');
+  const { startEventId } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'Al', lastName: "D'Arc", email: 'al@example.com' } }), 't');
+  await h.request('PATCH', '/v1/event-types/3', { token: h.adminToken, body: { viewInEventViewer: false, allowResubmit: false } });
+  assert.deepEqual((await json(await h.request('GET', '/v1/events', { token: csr }))).body, { items: [], nextCursor: null });
+  assert.equal((await h.request('POST', `/v1/events/${startEventId}/reprocess`, { token: csr })).status, 409);
+  const failedChildren = await json(await h.request('GET', '/v1/events?type=1103&status=3', { token: csr }));
+  assert.equal(failedChildren.status, 200, JSON.stringify(failedChildren.body));
+  assert.equal(failedChildren.body.items.length, 1, 'other types are listed by type');
+});
+
+test('list filters are validated: a bad type, status, time or limit is 422 naming it; pages follow the cursor', async (t) => {
+  const h = await createHttpWorld(t);
+  const csr = await h.newOperator('dee', 'csr');
+  const bad = await json(await h.request('GET', '/v1/events?type=42&status=7&from=yesterday&limit=501&colour=red', { token: csr }));
+  assert.equal(bad.status, 422);
+  assert.deepEqual(bad.body.errors.map((e: { path: string }) => e.path).sort(), ['colour', 'from', 'limit', 'status', 'type']);
+  const key = await h.newApp();
+  for (const i of [1, 2, 3]) await failedStart(h, key, purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'X', lastName: "Y'z", email: `x${i}@example.com` } }), `p${i}`);
+  const first = await json(await h.request('GET', '/v1/events?limit=2', { token: csr }));
+  assert.equal(first.body.items.length, 2);
+  const second = await json(await h.request('GET', `/v1/events?limit=2&cursor=${first.body.nextCursor}`, { token: csr }));
+  assert.equal(second.body.items.length, 1);
+  assert.equal(second.body.nextCursor, null);
+});

@@ -1,0 +1,120 @@
+// Storefront endpoints in-process (API.md "Storefront", SPEC §5): the notification center and its
+// stream, the subscription detail and its stream, cancel, and logout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
+import { purchaseBody } from '../helpers/world.ts';
+import { readSse } from '../helpers/sse.ts';
+
+const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
+
+async function shop(h: HttpWorld, customerId = 'cust-1') {
+  const key = await h.newApp();
+  const session = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId } }))).body as { sessionId: string; sessionToken: string };
+  let n = 0;
+  const buy = async (overrides: Record<string, unknown> = {}) => {
+    const placed = await json(
+      await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ customerId, sessionId: session.sessionId, ...overrides }), headers: { 'idempotency-key': `${customerId}-${++n}` } }),
+    );
+    assert.equal(placed.status, 202, JSON.stringify(placed.body));
+    return placed.body.items[0].itemId as string;
+  };
+  return { key, session, buy };
+}
+
+test('the notification center starts empty, lists each item of the session, and counts finished ones in the badge', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  assert.deepEqual((await json(await h.request('GET', '/v1/notifications', { token: session.sessionToken }))).body, { badge: 0, items: [] });
+  const done = await buy();
+  await h.world.settled(done);
+  const failed = await buy({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'jo@example.com' } });
+  await h.world.settled(failed);
+  const center = (await json(await h.request('GET', '/v1/notifications', { token: session.sessionToken }))).body;
+  assert.equal(center.badge, 2);
+  assert.deepEqual(
+    center.items.map((e: { itemId: string; status: string }) => [e.itemId, e.status]),
+    [[failed, 'failed'], [done, 'complete']],
+  );
+  assert.match(center.items[0].detailUrl, new RegExp(failed));
+  assert.match(center.items[0].errorMessage, /lastName/);
+  assert.equal(center.items[1].name, 'Daily Digital');
+});
+
+test('the notification stream sends the center on connect, then every change; a reconnect with Last-Event-ID gets what it missed, once', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  const first = readSse(await h.request('GET', `/v1/notifications/stream?token=${session.sessionToken}`));
+  const snapshot = await first.next();
+  assert.equal(snapshot?.event, 'snapshot');
+  assert.deepEqual(snapshot?.data, { badge: 0, items: [] });
+  assert.ok(snapshot?.id);
+  const itemId = await buy();
+  const progress = await first.next();
+  assert.equal(progress?.event, 'item');
+  assert.deepEqual(progress?.data, { itemId, name: 'Daily Digital', status: 'in_progress', badge: 0 });
+  await h.world.settled(itemId);
+  const complete = await first.next();
+  assert.deepEqual(complete?.data, { itemId, name: 'Daily Digital', status: 'complete', badge: 1 });
+  assert.ok(Number(complete?.id) > Number(progress?.id));
+  await first.close();
+
+  // Missed while away: a second item, start to end.
+  const second = await buy();
+  await h.world.settled(second);
+  const again = readSse(await h.request('GET', '/v1/notifications/stream', { token: session.sessionToken, headers: { 'last-event-id': complete!.id! } }));
+  const missed = [await again.next(), await again.next()];
+  assert.deepEqual(missed.map((m) => [m?.data.itemId, m?.data.status, m?.data.badge]), [[second, 'in_progress', 1], [second, 'complete', 2]]);
+  await assert.rejects(again.next(300), /no SSE message/, 'nothing twice, nothing more');
+  assert.ok(again.comments > 0, 'heartbeat comments keep the stream open');
+  await again.close();
+});
+
+test('the subscription detail shows ribbon and progress; its stream ends after the final status', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  h.world.sims.controls.setLatency(5);
+  const itemId = await buy();
+  const stream = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream?token=${session.sessionToken}`));
+  const statuses: string[] = [];
+  for (let message = await stream.next(); message; message = await stream.next()) {
+    assert.equal(message.event, 'status');
+    assert.ok(message.id);
+    statuses.push(message.data.status);
+  }
+  assert.equal(statuses[0], 'in_progress');
+  assert.equal(statuses.at(-1), 'complete');
+  const detail = (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body;
+  assert.equal(detail.status, 'complete');
+  assert.deepEqual(detail.progress, { done: 12, total: 12 });
+  assert.equal(detail.ribbon.status, 'complete');
+  assert.match(detail.accountNumber, /^\d+$/);
+});
+
+test("cancel: 409 while in progress, 200 once complete, 409 again; another customer's item is 404", async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy, key } = await shop(h);
+  h.world.sims.controls.setLatency(20);
+  const itemId = await buy();
+  assert.equal((await h.request('POST', `/v1/subscriptions/${itemId}/cancel`, { token: session.sessionToken })).status, 409);
+  h.world.sims.controls.setLatency(0);
+  await h.world.settled(itemId);
+  const cancelled = await json(await h.request('POST', `/v1/subscriptions/${itemId}/cancel`, { token: session.sessionToken }));
+  assert.equal(cancelled.status, 200);
+  assert.equal(cancelled.body.status, 'cancelled');
+  assert.equal((await h.request('POST', `/v1/subscriptions/${itemId}/cancel`, { token: session.sessionToken })).status, 409);
+  const other = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId: 'someone-else' } }))).body;
+  assert.equal((await h.request('GET', `/v1/subscriptions/${itemId}`, { token: other.sessionToken })).status, 404);
+  assert.equal((await h.request('POST', `/v1/subscriptions/${itemId}/cancel`, { token: other.sessionToken })).status, 404);
+});
+
+test('logout ends the session: its streams end and its token is 401', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, key } = await shop(h);
+  const stream = readSse(await h.request('GET', `/v1/notifications/stream?token=${session.sessionToken}`));
+  assert.equal((await stream.next())?.event, 'snapshot');
+  assert.equal((await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key })).status, 204);
+  assert.equal(await stream.next(), null, 'the stream ended');
+  assert.equal((await h.request('GET', '/v1/notifications', { token: session.sessionToken })).status, 401);
+  assert.equal((await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key })).status, 404);
+});
