@@ -18,6 +18,8 @@ export interface EngineEvents {
   item: (view: ItemView) => void;
   /** Every event row a flushed transition wrote (for the metrics). */
   step: (outcome: StepOutcome) => void;
+  /** A call failed transiently and waits to be tried again (step name, or compensation action). */
+  retry: (call: string) => void;
 }
 
 /** A new, empty bus. */

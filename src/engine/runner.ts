@@ -18,6 +18,7 @@ import {
   itemStatusOf,
   persistSnapshot,
   restorableSnapshot,
+  retryScheduled,
   statePath,
   type StoredSnapshot,
   type ActionCall,
@@ -25,7 +26,7 @@ import {
   type NewStartInput,
   type NewStartMachine,
 } from '../machines/index.ts';
-import type { Batch, EngineStore, EventWrite, ItemStateWrite, StoredItemState } from '../store/index.ts';
+import type { Batch, EngineStore, ItemStateWrite, StoredItemState } from '../store/index.ts';
 import { invokeCall } from './calls.ts';
 import { projectNotification, projectTransition } from './project.ts';
 import { toCallError } from './calls.ts';
@@ -277,17 +278,16 @@ export class Runner {
       this.locks.release(released, item.itemId);
       this.stage({}, () => this.locks.wakeNext(released));
     }
-    const steps = this.options.bus.listenerCount('step') > 0 ? projection.events : undefined;
+    const { bus } = this.options;
+    const steps = bus.listenerCount('step') > 0 ? projection.events : undefined;
+    const retrying = bus.listenerCount('retry') > 0 ? retryScheduled(this.callStates, prev.value, next.value) : undefined;
     const then = () => {
-      if (steps) for (const { event, previousStatus } of steps) this.publishStep(event, previousStatus);
+      if (steps) for (const { event, previousStatus } of steps) bus.emit('step', { typeName: event.typeName, status: event.status, previousStatus, attempts: event.attempts });
+      if (retrying) bus.emit('retry', retrying);
       this.afterTransition(live, next);
     };
     if (extra) this.stage(writes).stage(extra, then);
     else this.stage(writes, then);
-  }
-
-  private publishStep(event: EventWrite['event'], previousStatus: EventWrite['previousStatus']): void {
-    this.options.bus.emit('step', { typeName: event.typeName, status: event.status, previousStatus, attempts: event.attempts });
   }
 
   private holdsOccupantStep(snapshot: Snapshot): boolean {

@@ -2,7 +2,6 @@
 // and status, retries, SSE clients, items in memory, and request latency histograms. A registry
 // per app, so every test builds its own.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { EventStatus } from '../domain/index.ts';
 import type { Engine } from '../engine/index.ts';
 
 /** The app's metrics. */
@@ -25,7 +24,7 @@ export function createMetrics(engine: Engine): Metrics {
     registers: [registry],
   });
   const steps = new Counter({ name: 'step_outcomes_total', help: 'Event rows reaching a status, by type and status code', labelNames: ['type', 'status'], registers: [registry] });
-  const retries = new Counter({ name: 'step_retries_total', help: 'Attempts after a transient failure, by type', labelNames: ['type'], registers: [registry] });
+  const retries = new Counter({ name: 'step_retries_total', help: 'Calls sent back to wait for a retry after a transient failure, by step or action', labelNames: ['type'], registers: [registry] });
   const sse = new Gauge({ name: 'sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
   new Gauge({
     name: 'items_in_memory',
@@ -42,10 +41,10 @@ export function createMetrics(engine: Engine): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
-  engine.bus.on('step', ({ typeName, status, previousStatus, attempts }) => {
+  engine.bus.on('step', ({ typeName, status, previousStatus }) => {
     if (status !== previousStatus) steps.inc({ type: typeName, status: String(status) });
-    else if (status === EventStatus.processing && attempts > 1) retries.inc({ type: typeName });
   });
+  engine.bus.on('retry', (call) => retries.inc({ type: call }));
   return {
     registry,
     countPurchase(status, ms) {

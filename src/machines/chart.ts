@@ -82,6 +82,13 @@ export function isAtRest(callStates: Map<string, CallMeta>, value: StateValue): 
   return call === null || call.phase === 'failed' || call.meta.call === 'STARTSTD';
 }
 
+/** The call a transition from `prev` to `next` sent back to wait for a retry, if it did. */
+export function retryScheduled(callStates: Map<string, CallMeta>, prev: StateValue, next: StateValue): string | undefined {
+  const call = activeCall(callStates, next);
+  if (call?.phase !== 'waitingToRetry' || activeCall(callStates, prev)?.phase !== 'calling') return undefined;
+  return call.meta.call;
+}
+
 /** The chart as a Mermaid `stateDiagram-v2`, drawn from the machine definition. */
 export function toMermaid(machine: AnyStateMachine): string {
   const lines = ['stateDiagram-v2'];

@@ -19,7 +19,7 @@ const RIBBON: Record<ItemDetail['status'], string> = {
   cancelled: 'This subscription is cancelled.',
 };
 
-const TERMINAL = new Set(['complete', 'failed', 'closed']);
+const TERMINAL = new Set(['complete', 'failed', 'closed', 'cancelled']);
 
 const entrySchema = z
   .object({ itemId: z.string(), name: z.string(), kind: z.string(), status: z.enum(['in_progress', 'complete', 'failed']), detailUrl: z.string(), errorMessage: z.string().optional() })
