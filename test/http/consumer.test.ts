@@ -105,3 +105,19 @@ test("another app's order is 404; a complimentary order needs no payment", async
   assert.equal((await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: otherKey })).status, 404);
   assert.equal((await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: key })).status, 200);
 });
+
+test('processSync past its deadline answers 202 as split mode; the same key while the first runs is 409', async (t) => {
+  const h = await createHttpWorld(t, { processSyncDeadlineMs: 60 });
+  const key = await h.newApp('slow', { processSync: true });
+  h.world.sims.controls.setLatency(15);
+  const post = () => h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'slow' } });
+  const first = post();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const meanwhile = await json(await post());
+  assert.equal(meanwhile.status, 409);
+  assert.equal(meanwhile.body.type, '/problems/idempotency-in-flight');
+  const answer = await json(await first);
+  assert.equal(answer.status, 202);
+  assert.equal(answer.body.status, 'provisioning');
+  assert.deepEqual(await json(await post()), answer, 'then the first answer is replayed');
+});
