@@ -25,7 +25,8 @@ if (process.argv.includes('--demo')) {
   await runDemo(product);
   await product.close();
 } else {
-  const logger = pino({ level: config.logLevel });
+  // Nothing logs a credential or a body today; the redaction is a second line of defence.
+  const logger = pino({ level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] });
   const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
   // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
   let listening!: (port: number) => void;
