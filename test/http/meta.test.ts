@@ -105,3 +105,11 @@ test('an unexpected error is a 500 problem without its message or stack, and is 
   assert.equal(logged.length, 1);
   assert.doesNotMatch(JSON.stringify(logged), new RegExp(token), 'credentials never reach the log');
 });
+
+test('an unknown query parameter is a 422 naming it, on every route that takes none', async (t) => {
+  const h = await createHttpWorld(t);
+  const offers = await h.request('GET', '/v1/offers?colour=red', { token: h.adminToken });
+  assert.equal(offers.status, 422);
+  assert.deepEqual(((await offers.json()) as { errors: unknown[] }).errors, [{ path: 'colour', message: 'is not a known field' }]);
+  assert.equal((await h.request('GET', '/v1/offers', { token: h.adminToken })).status, 200);
+});

@@ -1,11 +1,11 @@
 // Admin endpoints (API.md "Admin", operator role admin): consumer apps (key shown once), event-type
 // toggles, offers, operators (token shown once), and the simulators' switches, ledger and outbox.
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { stepByCode } from '../../domain/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../createApp.ts';
 import { ProblemError } from '../problem.ts';
-import { json, problems } from './schemas.ts';
+import { groupRoute, json, problems } from './schemas.ts';
 
 const id = z.string().min(1, 'is required').max(100, 'must be at most 100 characters');
 const lookupStrategy = z.enum(['email-only', 'standard']);
@@ -37,7 +37,7 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'applicat
 /** Mounts the admin endpoints. */
 export function adminRoutes(app: OpenAPIHono<AppEnv>, { engine, access, sims }: GroupDeps): void {
   const admin = requireCredential(access, { kind: 'operator', role: 'admin' });
-  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: ['admin'], middleware: [admin] as const });
+  const route = groupRoute('admin', admin);
 
   app.openapi(
     route({

@@ -1,13 +1,13 @@
 // Consumer-app endpoints (API.md "Consumer app", SPEC §3–§5): storefront sessions, purchases with
 // their Idempotency-Key, and orders. Every one needs the app's key; an app sees only its own.
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { purchaseSchema, type ItemView } from '../../domain/index.ts';
 import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../createApp.ts';
 import { problem, ProblemError, PROBLEMS } from '../problem.ts';
-import { json, problems } from './schemas.ts';
+import { groupRoute, json, problems } from './schemas.ts';
 
 /** RFC 9110 field values: printable ASCII; SPEC §9: 1 to 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
@@ -92,24 +92,22 @@ export function orderItemOf(item: ItemView) {
 /** Mounts the consumer-app endpoints. */
 export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics, streams }: GroupDeps): void {
   const appKey = requireCredential(access, { kind: 'app' });
+  const route = groupRoute('consumer', appKey);
+  const purchaseRoute = groupRoute('consumer', appKey, requireIdempotencyKey);
 
   app.openapi(
-    createRoute({
+    route({
       method: 'post',
       path: '/v1/sessions',
-      tags: ['consumer'],
-      middleware: [appKey] as const,
       request: { body: { content: { 'application/json': { schema: z.strictObject({ customerId: purchaseSchema.shape.customerId }) } }, required: true } },
       responses: { 201: json('The session; the token is shown once', z.object({ sessionId: z.string(), sessionToken: z.string() })), ...problems(401, 403, 422) },
     }),
     async (c) => c.json(await access.openSession(callingApp(c).id, c.req.valid('json').customerId), 201),
   );
   app.openapi(
-    createRoute({
+    route({
       method: 'delete',
       path: '/v1/sessions/{sessionId}',
-      tags: ['consumer'],
-      middleware: [appKey] as const,
       request: { params: z.object({ sessionId: z.string().max(100) }) },
       responses: { 204: { description: 'Logged out: the token opens nothing more and its streams end' }, ...problems(401, 403, 404) },
     }),
@@ -122,11 +120,9 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
   );
 
   app.openapi(
-    createRoute({
+    purchaseRoute({
       method: 'post',
       path: '/v1/purchases',
-      tags: ['consumer'],
-      middleware: [appKey, requireIdempotencyKey] as const,
       request: {
         headers: z.object({ 'idempotency-key': z.string().openapi({ description: 'Unique per purchase, 1 to 255 printable characters' }) }),
         body: { content: { 'application/json': { schema: purchaseSchema } }, required: true },
@@ -165,11 +161,9 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
   );
 
   app.openapi(
-    createRoute({
+    route({
       method: 'get',
       path: '/v1/orders/{orderId}',
-      tags: ['consumer'],
-      middleware: [appKey] as const,
       request: { params: z.object({ orderId: z.string().max(100) }) },
       responses: { 200: json('The order and its items', z.object({ orderId: z.string(), items: z.array(orderItem) })), ...problems(401, 403, 404) },
     }),

@@ -1,12 +1,12 @@
 // Event Viewer endpoints (API.md "Event Viewer", SPEC §6; operator role csr): the list of new
 // starts (or other types) with filters and cursor paging, a start's detail, and the three CSR
 // actions on a failed start: update the allowed fields, reprocess, mark as closed.
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { EVENT_STATUSES, STARTSTD_CODE, startUpdateSchema, stepByCode, type EventStatus } from '../../domain/index.ts';
 import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../createApp.ts';
 import { ProblemError } from '../problem.ts';
-import { json, problems } from './schemas.ts';
+import { groupRoute, json, problems } from './schemas.ts';
 
 const eventSchema = z
   .object({
@@ -50,7 +50,7 @@ const eventParams = z.object({ eventId: z.string().max(100) });
 /** Mounts the Event Viewer endpoints. */
 export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: GroupDeps): void {
   const csr = requireCredential(access, { kind: 'operator', role: 'csr' });
-  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: ['event-viewer'], middleware: [csr] as const });
+  const route = groupRoute('event-viewer', csr);
 
   app.openapi(
     route({

@@ -1,12 +1,12 @@
 // Engineering endpoints (API.md "Engineering"): liveness, readiness, Prometheus metrics and the
 // OpenAPI document need no credential; the charts and an item's live state need an operator.
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { newStartMachine, toMermaid } from '../../machines/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../createApp.ts';
 import { ProblemError } from '../problem.ts';
 import { docsPage } from './docsPage.ts';
-import { json, problems } from './schemas.ts';
+import { groupRoute, json, problems } from './schemas.ts';
 
 /** The charts the engine runs, by the name the API gives them. */
 const MACHINES = { 'new-start': newStartMachine } as const;
@@ -22,6 +22,7 @@ function machineNamed(name: string) {
 /** Mounts the engineering endpoints. */
 export function metaRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics }: GroupDeps): void {
   const operator = requireCredential(access, { kind: 'operator', role: 'csr' });
+  const route = groupRoute('engineering', operator);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (engine.ready ? c.json({ status: 'ready' }) : c.json({ status: 'recovering' }, 503)));
@@ -39,43 +40,35 @@ export function metaRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics }
   app.get('/docs', (c) => c.html(docsPage));
 
   app.openapi(
-    createRoute({
+    route({
       method: 'get',
       path: '/v1/machines',
-      tags: ['engineering'],
-      middleware: [operator] as const,
       responses: { 200: json('The charts', z.object({ items: z.array(z.object({ name: z.string() })) })), ...problems(401, 403) },
     }),
     (c) => c.json({ items: Object.keys(MACHINES).map((name) => ({ name })) }, 200),
   );
   app.openapi(
-    createRoute({
+    route({
       method: 'get',
       path: '/v1/machines/{name}',
-      tags: ['engineering'],
-      middleware: [operator] as const,
       request: { params: machineParams },
       responses: { 200: json('The chart as JSON (XState definition)', z.record(z.string(), z.unknown())), ...problems(401, 403, 404) },
     }),
     (c) => c.json(machineNamed(c.req.valid('param').name).toJSON() as unknown as Record<string, unknown>, 200),
   );
   app.openapi(
-    createRoute({
+    route({
       method: 'get',
       path: '/v1/machines/{name}/mermaid',
-      tags: ['engineering'],
-      middleware: [operator] as const,
       request: { params: machineParams },
       responses: { 200: { description: 'The chart as a Mermaid stateDiagram-v2', content: { 'text/plain': { schema: z.string() } } }, ...problems(401, 403, 404) },
     }),
     (c) => c.text(toMermaid(machineNamed(c.req.valid('param').name)), 200),
   );
   app.openapi(
-    createRoute({
+    route({
       method: 'get',
       path: '/v1/items/{itemId}/state',
-      tags: ['engineering'],
-      middleware: [operator] as const,
       request: { params: z.object({ itemId: z.string().max(100) }) },
       responses: { 200: json("The item's current state value", z.object({ itemId: z.string(), value: z.unknown() })), ...problems(401, 403, 404) },
     }),

@@ -1,6 +1,21 @@
 // Shapes shared by the route groups' OpenAPI definitions: JSON answers and the problem bodies.
-import { z } from '@hono/zod-openapi';
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../credentials.ts';
 import { PROBLEMS } from '../problem.ts';
+
+/** A query that takes no parameter: an unknown one is a 422 naming it, like an unknown body field. */
+const noQuery = z.strictObject({});
+
+/**
+ * The route builder of one group: its OpenAPI tag, its credential middleware (applied once per
+ * route of the group) and, unless the route declares its own, a query that takes no parameter.
+ */
+export function groupRoute(tag: string, ...middleware: MiddlewareHandler<AppEnv>[]) {
+  type Request<R extends Omit<RouteConfig, 'middleware' | 'tags'>> = Omit<{ query: typeof noQuery }, keyof NonNullable<R['request']>> & NonNullable<R['request']>;
+  return <R extends Omit<RouteConfig, 'middleware' | 'tags'>>(route: R) =>
+    createRoute({ ...route, tags: [tag], middleware, request: { query: noQuery, ...route.request } as Request<R> });
+}
 
 /** An RFC 9457 problem body. */
 export const problemSchema = z

@@ -1,7 +1,7 @@
 // Storefront endpoints (API.md "Storefront", SPEC §5; session token): the notification center and
 // its live stream, the subscription detail (ribbon and step progress) and its stream, and cancel.
 // A session sees only its own customer's items: another's is 404.
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ItemDetail } from '../../engine/index.ts';
 import { CLOSED_MESSAGE } from '../../engine/index.ts';
@@ -9,7 +9,7 @@ import { callingSession, requireCredential, type AppEnv } from '../credentials.t
 import type { GroupDeps } from '../createApp.ts';
 import { ProblemError } from '../problem.ts';
 import { NotificationCenter, type CenterEntry } from '../notificationCenter.ts';
-import { json, problems } from './schemas.ts';
+import { groupRoute, json, problems } from './schemas.ts';
 
 const RIBBON: Record<ItemDetail['status'], string> = {
   in_progress: 'We are setting up your subscription.',
@@ -67,7 +67,7 @@ function statusOf(item: ItemDetail) {
 /** Mounts the storefront endpoints. */
 export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams }: GroupDeps): void {
   const session = requireCredential(access, { kind: 'session', allowQueryToken: true });
-  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: ['storefront'], middleware: [session] as const });
+  const route = groupRoute('storefront', session);
 
   /** The session's center, up to now. */
   const centerOf = (c: Context<AppEnv>) => {
