@@ -109,3 +109,18 @@ test('list filters are validated: a bad type, status, time or limit is 422 namin
   assert.equal(second.body.items.length, 1);
   assert.equal(second.body.nextCursor, null);
 });
+
+test('two CSRs acting at once over HTTP: one wins, the other gets 409', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const alice = await h.newOperator('alice', 'csr');
+  const bob = await h.newOperator('bob', 'csr');
+  const { startEventId } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'Ray', lastName: "O'Hara", email: 'ray@example.com' } }), 'race');
+  const [a, b] = await Promise.all([
+    h.request('POST', `/v1/events/${startEventId}/close`, { token: alice }),
+    h.request('POST', `/v1/events/${startEventId}/close`, { token: bob }),
+  ]);
+  assert.deepEqual([a.status, b.status].sort(), [200, 409]);
+  const audit = (await json(await h.request('GET', `/v1/events/${startEventId}`, { token: alice }))).body.audit;
+  assert.equal(audit.length, 1, 'only the winner is in the audit trail');
+});

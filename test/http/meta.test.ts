@@ -113,3 +113,24 @@ test('an unknown query parameter is a 422 naming it, on every route that takes n
   assert.deepEqual(((await offers.json()) as { errors: unknown[] }).errors, [{ path: 'colour', message: 'is not a known field' }]);
   assert.equal((await h.request('GET', '/v1/offers', { token: h.adminToken })).status, 200);
 });
+
+test('request logs carry a request id and never a token, key or card number', async (t) => {
+  const world = await createWorld(t);
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const access = createAccess(world.store);
+  const admin = (await access.setAdminToken(undefined))!;
+  const app = createApp({ engine: world.engine, access, sims: world.sims.controls, logger });
+  const { apiKey } = await access.createApp({ id: 'logs', name: 'Logs' });
+  const session = await access.openSession('logs', 'c1');
+  const card = '4111 1111 1111 1111';
+  const body = JSON.stringify(purchaseBody({ payment: { gateway: 'payway', token: card } }));
+  await app.hono.request('/v1/purchases', { method: 'POST', body, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': 'log' } });
+  const stream = await app.hono.request(`/v1/notifications/stream?token=${session.sessionToken}`);
+  await stream.body?.cancel();
+  await app.hono.request('/v1/offers', { headers: { authorization: `Bearer ${admin}`, 'x-request-id': 'req-42' } });
+  const text = JSON.stringify(lines);
+  for (const secret of [apiKey, session.sessionToken, admin, card, '4111']) assert.ok(!text.includes(secret), `${secret.slice(0, 8)}… is not logged`);
+  assert.ok(lines.some((line) => line.requestId === 'req-42' && line.path === '/v1/offers' && line.status === 200));
+  assert.ok(lines.every((line) => line.msg !== 'request' || typeof line.requestId === 'string'));
+});
