@@ -1,9 +1,8 @@
 // Composition root (STYLE.md): configuration → store → simulators → engine → HTTP. `npm start`
 // serves the product; `npm run demo` runs the scripted engine demo instead.
-import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.ts';
-import { createApp } from './http/index.ts';
+import { createApp, serveApp } from './http/index.ts';
 import { openProduct } from './product.ts';
 import { runDemo } from './demo.ts';
 import { banner } from './banner.ts';
@@ -29,32 +28,26 @@ if (process.argv.includes('--demo')) {
   const logger = pino({ level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] });
   const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
   // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
-  let listening!: (port: number) => void;
-  const bound = new Promise<number>((resolve) => (listening = resolve));
-  const server = serve({ fetch: app.hono.fetch, port: config.port }, ({ port }) => listening(port));
-  const operatorToken = await product.access.setAdminToken(config.operatorToken);
-  // A fresh data directory gets a demo consumer app, so a newcomer can purchase at once.
-  const demo = product.engine.getApp('demo') ? undefined : await product.access.createApp({ id: 'demo', name: 'Demo storefront' });
-  const recovery = await product.engine.start();
-  logger.info({ dataDir: config.dataDir, ...recovery }, 'recovery done; ready');
-
-  const port = await bound;
-  logger.info({ port }, 'listening');
-  process.stdout.write(banner({ url: `http://localhost:${port}`, operatorToken, demoKey: demo?.apiKey }));
-
+  const server = await serveApp(app, config.port);
+  logger.info({ port: server.port }, 'listening');
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, streams end, writes finish, store closes');
-    app.endStreams();
-    const closed = new Promise((resolve) => server.close(resolve));
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-    await closed;
+    await server.close();
     await product.close();
     logger.info('stopped');
     process.exit(0);
   };
+  // From the start: a signal during recovery closes the store cleanly too.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const operatorToken = await product.access.setAdminToken(config.operatorToken);
+  // A fresh data directory gets a demo consumer app, so a newcomer can purchase at once.
+  const demo = product.engine.getApp('demo') ? undefined : await product.access.createApp({ id: 'demo', name: 'Demo storefront' });
+  const recovery = await product.engine.start();
+  logger.info({ dataDir: config.dataDir, ...recovery }, 'recovery done; ready');
+  if (!stopping) process.stdout.write(banner({ url: `http://localhost:${server.port}`, operatorToken, demoKey: demo?.apiKey }));
 }

@@ -89,7 +89,8 @@ export function createAccess(store: EngineStore, clock: () => number = Date.now)
       return updated;
     },
     async createOperator(name, role) {
-      if (store.listOperators().some((operator) => operator.name === name)) {
+      // Checked and written in one synchronous stretch (the store's cache sees the write at once).
+      if (store.getOperator(name)) {
         throw new Refusal('conflict', `an operator named ${name} already exists`);
       }
       const token = newSecret('op');

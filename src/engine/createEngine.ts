@@ -199,7 +199,14 @@ export function createEngine(options: EngineOptions): Engine {
       await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress');
       return detail(itemId);
     },
-    notifications: (appId, customerId, afterSeq) => store.listNotifications(customerKey(appId, customerId), afterSeq),
+    notifications(appId, customerId, afterSeq) {
+      const key = customerKey(appId, customerId);
+      const found: NotificationRecord[] = [];
+      for (let page = store.listNotifications(key, afterSeq); page.length > 0; page = store.listNotifications(key, page[page.length - 1].seq)) {
+        for (const entry of page) found.push(entry);
+      }
+      return found;
+    },
     listEvents(query) {
       if (!store.getEventTypeToggles(query.typeCode).viewInEventViewer) return { items: [], nextCursor: null };
       return store.listEvents(query);

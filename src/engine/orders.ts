@@ -21,6 +21,11 @@ export interface PlaceOrderRequest {
   /** The client's Idempotency-Key (scoped to the app). */
   idempotencyKey: string;
   purchase: PurchaseInput;
+  /**
+   * Checks what only a new purchase must pass (the storefront session); called once the key is
+   * known to be new, so a repeated key gets its first answer even after the session ended.
+   */
+  admitNew?: () => void;
 }
 
 /** An item of a successful answer. */
@@ -58,6 +63,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);
   if (known) return answerForExisting(ctx, known, bodyHash, flight);
+  request.admitNew?.();
   const at = clock();
   const orderId = newId(at);
   const { order, items } = buildOrder(ctx, app, request, offers, orderId, at);

@@ -33,8 +33,8 @@ export interface AppDeps {
 export interface App {
   readonly hono: OpenAPIHono<AppEnv>;
   readonly metrics: Metrics;
-  /** Ends every open SSE stream (at shutdown, so the server can close). */
-  endStreams(): void;
+  /** Ends every open SSE stream and opens no new one (shutdown); resolves once they are closed. */
+  endStreams(): Promise<void>;
 }
 
 /** Bodies over this many bytes are refused with 413 (SPEC §9). */
@@ -60,6 +60,8 @@ export function createApp(deps: AppDeps): App {
     c.header('x-request-id', requestId);
     const started = performance.now();
     await next();
+    // Problems and replays are whole Responses built by hand: give them the id too.
+    if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', requestId);
     const ms = performance.now() - started;
     metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, ms);
     // The path only: a query may hold an SSE token, and headers hold credentials.

@@ -1,3 +1,4 @@
 // The HTTP layer: the Hono app over the engine, one route group per audience.
 export { createApp, MAX_BODY_BYTES, type App, type AppDeps } from './createApp.ts';
 export { PROBLEMS, type ProblemCode } from './problem.ts';
+export { serveApp, type RunningServer } from './serveApp.ts';

@@ -9,7 +9,9 @@ export interface Metrics {
   readonly registry: Registry;
   /** A purchase answered with `status`. */
   countPurchase(status: number, ms: number): void;
+  /** A request answered: its method, route pattern, status and duration in ms. */
   observeRequest(method: string, route: string, status: number, ms: number): void;
+  /** A stream opened (+1) or closed (-1). */
   sseClients(delta: number): void;
 }
 

@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Metrics } from './metrics.ts';
+import { problem } from './problem.ts';
 
 /** One message of a stream. */
 export interface StreamMessage {
@@ -31,6 +32,7 @@ interface OpenStream {
 /** The open streams of an app. */
 export class Streams {
   private readonly open = new Set<OpenStream>();
+  private closing = false;
 
   /**
    * @param heartbeatMs how often an idle stream gets a comment line, in ms
@@ -43,6 +45,10 @@ export class Streams {
 
   /** Answers a request with a stream following `plan`. */
   serve(c: Context, plan: StreamPlan): Response {
+    if (this.closing) {
+      // A client reconnecting during shutdown is told to go (EventSource stops on a non-200).
+      return problem(c, 'unavailable', 'the server is shutting down', { headers: { connection: 'close', 'retry-after': '5' } });
+    }
     c.header('cache-control', 'no-store');
     c.header('x-accel-buffering', 'no');
     return streamSSE(c, async (stream) => {
@@ -80,8 +86,10 @@ export class Streams {
     for (const stream of this.open) if (stream.owner === owner) stream.end();
   }
 
-  /** Ends every stream (shutdown). */
-  endAll(): void {
+  /** Ends every stream and opens no new one (shutdown); resolves once they are all closed. */
+  async endAll(): Promise<void> {
+    this.closing = true;
     for (const stream of this.open) stream.end();
+    while (this.open.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -322,6 +322,7 @@ export function openStore(dataDir: string): EngineStore {
       await putConfig(['operator', operator.name], operator);
       await t.root.flushed;
     },
+    getOperator: (name) => getConfig<Operator>(['operator', name]),
     findOperatorByTokenHash(tokenHash) {
       const name = getConfig<string>(['operator-token', tokenHash]);
       return name === undefined ? undefined : getConfig<Operator>(['operator', name]);

@@ -164,6 +164,7 @@ export interface EngineStore {
 
   /** Creates or replaces an operator (by name). */
   putOperator(operator: Operator): Promise<void>;
+  getOperator(name: string): Operator | undefined;
   /** The operator a token hash belongs to. */
   findOperatorByTokenHash(tokenHash: string): Operator | undefined;
   listOperators(): Operator[];

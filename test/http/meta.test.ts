@@ -32,6 +32,12 @@ test('metrics count purchases, step outcomes by type and status, retries and SSE
   assert.match(text, /^step_outcomes_total\{type="LINKOWNER",status="2"\} 1$/m);
   assert.match(text, /^step_retries_total\{type="CCFUNDCAPTURE"\} 2$/m, 'tok_flaky fails each payment call twice');
   assert.match(text, /^sse_clients 0$/m);
+  const { sessionToken } = await h.access.openSession('store', 'cust-1');
+  const stream = await h.request('GET', `/v1/notifications/stream?token=${sessionToken}`);
+  assert.match(await (await h.request('GET', '/metrics')).text(), /^sse_clients 1$/m);
+  await stream.body?.cancel();
+  await h.app.endStreams();
+  assert.match(await (await h.request('GET', '/metrics')).text(), /^sse_clients 0$/m);
   assert.match(text, /^purchase_response_seconds_bucket/m);
   assert.match(text, /^http_request_duration_seconds_bucket\{.*route="\/v1\/purchases"/m);
 });

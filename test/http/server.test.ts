@@ -81,6 +81,12 @@ test('SIGTERM: open streams end, the process exits 0, and the data is there afte
   assert.equal((await stream.next())?.event, 'snapshot');
   server.child.kill('SIGTERM');
   assert.equal(await stream.next(10_000), null, 'the stream ended cleanly');
+  // A client reconnecting at once (EventSource does, on a kept-alive socket) is turned away.
+  const reconnect = await fetch(`${server.url}/v1/notifications/stream?token=${session.sessionToken}`).then(
+    (response) => response.status,
+    () => 'refused',
+  );
+  assert.ok(reconnect === 503 || reconnect === 'refused', `reconnect during shutdown: ${reconnect}`);
   assert.equal(await server.exited, 0);
   server = await startServer(dir, { OPERATOR_TOKEN: ADMIN });
   assert.doesNotMatch(server.output(), /Demo consumer app "demo", key/, 'the demo key is printed once, on the first start');

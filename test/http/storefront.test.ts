@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
 import { purchaseBody } from '../helpers/world.ts';
 import { readSse } from '../helpers/sse.ts';
+import { customerKey } from '../../src/engine/index.ts';
 
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
 
@@ -117,4 +118,36 @@ test('logout ends the session: its streams end and its token is 401', async (t) 
   assert.equal(await stream.next(), null, 'the stream ended');
   assert.equal((await h.request('GET', '/v1/notifications', { token: session.sessionToken })).status, 401);
   assert.equal((await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key })).status, 404);
+});
+
+test('issue-review-3: the center reads every page of a long log (more than 1,000 entries)', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session } = await shop(h);
+  const notifications = Array.from({ length: 1_100 }, (_, i) => ({
+    customerKey: customerKey('store', 'cust-1'),
+    itemId: `item-${i}`,
+    name: 'Daily Digital',
+    kind: 'subscription' as const,
+    status: 'complete' as const,
+    errorMessage: null,
+    at: new Date().toISOString(),
+  }));
+  await h.world.store.commit({ notifications });
+  const center = (await json(await h.request('GET', '/v1/notifications', { token: session.sessionToken }))).body;
+  assert.equal(center.items.length, 1_100);
+  assert.equal(center.badge, 1_100);
+});
+
+test('a reconnect to a finished item is 204 (EventSource stops); a stream opened during shutdown is 503', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  const itemId = await buy();
+  await h.world.settled(itemId);
+  const again = await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': '3' } });
+  assert.equal(again.status, 204);
+  assert.equal((await h.request('GET', `/v1/subscriptions/${itemId}?token=${session.sessionToken}`)).status, 401, 'only the streams take ?token=');
+  await h.app.endStreams();
+  const late = await h.request('GET', `/v1/notifications/stream?token=${session.sessionToken}`);
+  assert.equal(late.status, 503);
+  assert.equal(late.headers.get('connection'), 'close');
 });

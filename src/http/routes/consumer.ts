@@ -139,11 +139,13 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
       const purchase = c.req.valid('json');
       const idempotencyKey = c.req.header('idempotency-key')!;
       try {
-        if (purchase.sessionId !== undefined && !access.isLiveSession(appId, purchase.sessionId, purchase.customerId)) {
-          const message = `is not a live session of customer ${purchase.customerId}`;
-          throw new ProblemError('invalid', `sessionId ${message}`, { errors: [{ path: 'sessionId', message }] });
-        }
-        const outcome = await engine.placeOrder({ appId, idempotencyKey, purchase });
+        const admitNew = () => {
+          if (purchase.sessionId !== undefined && !access.isLiveSession(appId, purchase.sessionId, purchase.customerId)) {
+            const message = `is not a live session of customer ${purchase.customerId}`;
+            throw new ProblemError('invalid', `sessionId ${message}`, { errors: [{ path: 'sessionId', message }] });
+          }
+        };
+        const outcome = await engine.placeOrder({ appId, idempotencyKey, purchase, admitNew });
         if (outcome.kind === 'replay') {
           metrics.countPurchase(outcome.answer.status, performance.now() - started);
           return replay(outcome.answer) as never;

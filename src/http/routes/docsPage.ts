@@ -1,5 +1,6 @@
 // The API docs page, served locally (no CDN): it reads /openapi.json and lists every operation
 // with its parameters, body and answers.
+/** The HTML of `GET /docs`. */
 export const docsPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Provisioning engine API</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}

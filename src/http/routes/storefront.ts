@@ -66,8 +66,9 @@ function statusOf(item: ItemDetail) {
 
 /** Mounts the storefront endpoints. */
 export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams }: GroupDeps): void {
-  const session = requireCredential(access, { kind: 'session', allowQueryToken: true });
-  const route = groupRoute('storefront', session);
+  const route = groupRoute('storefront', requireCredential(access, { kind: 'session' }));
+  // EventSource cannot set headers: the streams also take the token as `?token=`.
+  const streamRoute = groupRoute('storefront', requireCredential(access, { kind: 'session', allowQueryToken: true }));
 
   /** The session's center, up to now. */
   const centerOf = (c: Context<AppEnv>) => {
@@ -89,7 +90,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
   );
 
   app.openapi(
-    route({
+    streamRoute({
       method: 'get',
       path: '/v1/notifications/stream',
       request: { query: z.object({ token: z.string().optional() }) },
@@ -133,15 +134,17 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
   );
 
   app.openapi(
-    route({
+    streamRoute({
       method: 'get',
       path: '/v1/subscriptions/{itemId}/stream',
       request: { params: itemParams, query: z.object({ token: z.string().optional() }) },
-      responses: { 200: sse, ...problems(401, 403, 404) },
+      responses: { 200: sse, 204: { description: 'A reconnect (Last-Event-ID) to a finished item: nothing more will come' }, ...problems(401, 403, 404) },
     }),
     (c) => {
       const { itemId } = c.req.valid('param');
-      ownItem(c, itemId);
+      const item = ownItem(c, itemId);
+      // A reconnect to a finished item: nothing more will come; 204 tells EventSource to stop.
+      if (c.req.header('last-event-id') !== undefined && TERMINAL.has(item.status)) return c.body(null, 204) as never;
       let id = 0;
       return streams.serve(c, {
         owner: callingSession(c).sessionId,

@@ -1,0 +1,37 @@
+// The app on a real port (@hono/node-server), with the shutdown SPEC §4 and the issue ask for:
+// stop taking requests, end the SSE streams, let requests in flight finish, then let go.
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { App } from './createApp.ts';
+
+/** A listening server. */
+export interface RunningServer {
+  /** The port it listens on. */
+  port: number;
+  /**
+   * Stops taking requests, ends the streams, waits for requests in flight (at most `graceMs`,
+   * default 5,000), then closes every connection left.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serves `app` on `port` (0 picks a free one); resolves once it listens. */
+export function serveApp(app: App, port: number): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.hono.fetch, port }, (info) => {
+      resolve({
+        port: info.port,
+        async close(graceMs = 5_000) {
+          const http = server as Server;
+          const closed = new Promise<void>((done) => http.close(() => done()));
+          http.closeIdleConnections();
+          await app.endStreams();
+          http.closeIdleConnections();
+          const grace = setTimeout(() => http.closeAllConnections(), graceMs);
+          await closed;
+          clearTimeout(grace);
+        },
+      });
+    });
+  });
+}
