@@ -34,6 +34,7 @@ import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
 import { CallWatch, type WatchedCall } from './callWatch.ts';
+import { Waiters } from './waiters.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -81,14 +82,12 @@ interface PendingCall extends WatchedCall {
   call: string;
 }
 
-type Waiter = { until: (snapshot: Snapshot) => boolean; resolve: (snapshot: Snapshot) => void };
-
 const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
 
 /** The actor registry and the persist-then-act loop. */
 export class Runner {
   private readonly live = new Map<string, Live>();
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Waiters<Snapshot>();
   private readonly locks: OccupantLocks;
   private readonly callStates;
   private readonly ticks: CommitTicks;
@@ -203,11 +202,7 @@ export class Runner {
   waitFor(itemId: string, until: (snapshot: Snapshot) => boolean): Promise<Snapshot> {
     const current = this.snapshotOf(itemId);
     if (current && until(current)) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      const list = this.waiters.get(itemId) ?? [];
-      list.push({ until, resolve });
-      this.waiters.set(itemId, list);
-    });
+    return this.waiters.add(itemId, until);
   }
 
   /** Stops every timer and actor and waits for calls in flight; nothing new starts or is written. */
@@ -300,12 +295,7 @@ export class Runner {
     if (live.snapshot !== snapshot) return; // a later transition superseded this one
     const { bus } = this.options;
     if (bus.listenerCount('item') > 0 && itemStatusOf(snapshot.value) !== 'aborted') bus.emit('item', itemView(live.item, snapshot));
-    const waiting = this.waiters.get(live.item.itemId);
-    if (waiting) {
-      const still = waiting.filter((w) => (w.until(snapshot) ? (w.resolve(snapshot), false) : true));
-      if (still.length) this.waiters.set(live.item.itemId, still);
-      else this.waiters.delete(live.item.itemId);
-    }
+    this.waiters.notify(live.item.itemId, snapshot);
     this.act(live);
   }
 
@@ -373,11 +363,7 @@ export class Runner {
     if (live.timer) clearTimeout(live.timer);
     live.actor.stop();
     this.live.delete(live.item.itemId);
-    const waiting = this.waiters.get(live.item.itemId);
-    if (waiting) {
-      this.waiters.delete(live.item.itemId);
-      for (const w of waiting) w.resolve(live.snapshot);
-    }
+    this.waiters.release(live.item.itemId, live.snapshot);
   }
 }
 
