@@ -1,6 +1,7 @@
 // The engine's composition: createEngine({ store, connectors, clock, ... }) (STYLE.md).
 import type { EventEmitter } from 'eventemitter3';
 import {
+  STARTSTD_CODE,
   STEPS,
   stepByCode,
   type ConsumerApp,
@@ -80,6 +81,8 @@ export interface Engine {
   /** A customer's notification log after `afterSeq` (exclusive), oldest first. */
   notifications(appId: string, customerId: string, afterSeq: number): NotificationRecord[];
   getStartDetail(eventId: string): StartDetail | undefined;
+  /** Any event with the same detail (a child: no children, its start's audit trail). */
+  getEventDetail(eventId: string): StartDetail | undefined;
   updateStart(startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord>;
   reprocessStart(startEventId: string, operator: string): Promise<ReprocessResult>;
   closeStart(startEventId: string, operator: string): Promise<EventRecord>;
@@ -143,6 +146,23 @@ export function createEngine(options: EngineOptions): Engine {
     if (!item || !snapshot || itemStatusOf(snapshot.value) === 'aborted') return undefined;
     return { ...itemView(item, snapshot), progress: progressOf(item, snapshot.context) };
   };
+  const eventDetail = (eventId: string): StartDetail | undefined => {
+    const event = store.getEvent(eventId);
+    if (!event) return undefined;
+    const item = store.getItem(event.itemId)!;
+    const snapshot = runner.snapshotOf(event.itemId);
+    // A child shows its start's audit trail (CSR actions are on the start) and no children.
+    const start = event.typeCode === STARTSTD_CODE ? eventId : event.parentEventId;
+    return {
+      ...event,
+      children: event.typeCode === STARTSTD_CODE ? store.listChildEvents(eventId) : [],
+      state: snapshot?.value,
+      authorizedAmount: snapshot?.context.refs.authorizedAmount ?? null,
+      offer: store.getOffer(item.offerId),
+      audit: start ? store.listAudit(start) : [],
+    };
+  };
+
   const typeOf = (code: number) => {
     const step = stepByCode(code)!;
     return { code, name: step.name, sync: step.sync, ...store.getEventTypeToggles(code) };
@@ -212,19 +232,10 @@ export function createEngine(options: EngineOptions): Engine {
       return store.listEvents(query);
     },
     getStartDetail(eventId) {
-      const event = store.getEvent(eventId);
-      if (!event || event.typeCode !== 3) return undefined;
-      const item = store.getItem(event.itemId)!;
-      const snapshot = runner.snapshotOf(event.itemId);
-      return {
-        ...event,
-        children: store.listChildEvents(eventId),
-        state: snapshot?.value,
-        authorizedAmount: snapshot?.context.refs.authorizedAmount ?? null,
-        offer: store.getOffer(item.offerId),
-        audit: store.listAudit(eventId),
-      };
+      const detail = eventDetail(eventId);
+      return detail?.typeCode === STARTSTD_CODE ? detail : undefined;
     },
+    getEventDetail: (eventId) => eventDetail(eventId),
     updateStart: (startEventId, update, operator) => updateStart(ctx, startEventId, update, operator),
     reprocessStart: (startEventId, operator) => reprocessStart(ctx, startEventId, operator),
     closeStart: (startEventId, operator) => closeStart(ctx, startEventId, operator),

@@ -47,9 +47,18 @@ test("the seed scenario over HTTP: list the failed start, see its detail, fix th
   assert.equal(reprocessed.body.itemId, itemId);
   assert.equal((await h.world.settled(itemId)).status, 'complete');
 
+  const child = detail.body.children.find((e: { typeName: string }) => e.typeName === 'CREATESUBSCRIBER');
+  const childDetail = await json(await h.request('GET', `/v1/events/${child.eventId}`, { token: csr }));
+  assert.equal(childDetail.status, 200);
+  assert.equal(childDetail.body.parentEventId, startEventId);
+  assert.equal(childDetail.body.data.lastName, "Doe's", 'a child event shows the request it was called with');
+  assert.deepEqual(childDetail.body.children, []);
   const after = await json(await h.request('GET', `/v1/events/${startEventId}`, { token: csr }));
   assert.equal(after.body.status, 2);
   assert.deepEqual(after.body.audit.map((a: { operator: string; action: string }) => `${a.operator}:${a.action}`), ['alice:update', 'alice:reprocess']);
+  const childAfter = await json(await h.request('GET', `/v1/events/${child.eventId}`, { token: csr }));
+  assert.equal(childAfter.body.status, 11, 'the failed event became reprocessed');
+  assert.equal(childAfter.body.audit.length, 2, "a child shows its start's audit trail");
   assert.equal((await h.request('POST', `/v1/events/${startEventId}/reprocess`, { token: csr })).status, 409, 'not failed any more');
 });
 

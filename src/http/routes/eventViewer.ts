@@ -73,7 +73,7 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
       request: { params: eventParams },
       responses: {
         200: json(
-          'A new start with its data, children, chart state, authorized amount, offer and audit trail',
+          'An event with its data, children (a new start\'s), the chart state, authorized amount, offer and audit trail',
           withData.extend({
             children: z.array(withData),
             state: z.unknown(),
@@ -87,8 +87,8 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
     }),
     (c) => {
       const { eventId } = c.req.valid('param');
-      const detail = engine.getStartDetail(eventId);
-      if (!detail) throw new ProblemError('not-found', `no new start (STARTSTD event) ${eventId}`);
+      const detail = engine.getEventDetail(eventId);
+      if (!detail) throw new ProblemError('not-found', `no event ${eventId}`);
       const audit = detail.audit.map(({ at, operator, action, changes }) => ({ at, operator, action, changes }));
       return c.json({ ...detail, audit } as never, 200);
     },
