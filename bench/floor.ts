@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePurchase, type KeyValueStore } from '../src/domain/index.ts';
+import type { KeyValueStore } from '../src/domain/index.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { createSimulators } from '../src/sim/index.ts';
 import { openStore, type EngineStore } from '../src/store/index.ts';
+import { benchPurchase } from './benchPurchase.ts';
 
 type Variant = 'no-writes' | 'engine-writes';
 const VARIANTS: Variant[] = ['no-writes', 'engine-writes'];
@@ -62,14 +63,6 @@ async function runOnce(variant: Variant, items: number) {
     waiting.get(view.itemId)?.();
     waiting.delete(view.itemId);
   });
-  const purchase = (i: number) =>
-    parsePurchase({
-      customerId: `c${i}`,
-      subscriber: { firstName: 'Pat', lastName: 'Lee', email: `p${i >> 1}@example.com` },
-      deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-      payment: { gateway: i % 4 < 2 ? 'payway' : 'braintree', token: 'tok_visa' },
-      items: [{ offerId: 'daily-digital' }],
-    });
   let next = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -77,7 +70,7 @@ async function runOnce(variant: Variant, items: number) {
     Array.from({ length: 2_000 }, async () => {
       while (next < items) {
         const i = next++;
-        const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: purchase(i) });
+        const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: benchPurchase(i) });
         if (outcome.kind !== 'accepted') throw new Error(`purchase ${i}: ${outcome.kind}`);
         await new Promise<void>((resolve) => waiting.set(outcome.items[0].itemId, resolve));
       }

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { parsePurchase } from '../src/domain/index.ts';
 import { openProduct } from '../src/product.ts';
+import { benchPurchase } from './benchPurchase.ts';
 
 interface RunResult {
   items: number;
@@ -28,16 +28,6 @@ async function runOnce(items: number, inFlight: number): Promise<RunResult> {
   const { engine } = product;
   await engine.putApp({ id: 'bench', name: 'Bench', processSync: false, lookupStrategy: 'email-only' });
   await engine.start();
-  // Items come in pairs sharing an email: the first creates the occupant, the second's lookup
-  // finds it (12.5 transitions per item on average, as in DESIGN.md).
-  const purchase = (i: number) =>
-    parsePurchase({
-      customerId: `c${i}`,
-      subscriber: { firstName: 'Pat', lastName: 'Lee', email: `p${i >> 1}@example.com` },
-      deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-      payment: { gateway: i % 4 < 2 ? 'payway' : 'braintree', token: 'tok_visa' },
-      items: [{ offerId: 'daily-digital' }],
-    });
   let next = 0;
   let complete = 0;
   let peakHeap = 0;
@@ -53,7 +43,7 @@ async function runOnce(items: number, inFlight: number): Promise<RunResult> {
   async function lane(): Promise<void> {
     while (next < items) {
       const i = next++;
-      const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: purchase(i) });
+      const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: benchPurchase(i) });
       if (outcome.kind !== 'accepted') throw new Error(`purchase ${i}: ${outcome.kind}`);
       const view = await engine.settled(outcome.items[0].itemId);
       if (view?.status === 'complete') complete += 1;
