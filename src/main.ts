@@ -2,7 +2,7 @@
 // serves the product; `npm run demo` runs the scripted engine demo instead.
 import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.ts';
-import { createApp, serveApp } from './http/index.ts';
+import { createApp, serveApp, type RunningServer } from './http/index.ts';
 import { openProduct } from './product.ts';
 import { runDemo } from './demo.ts';
 import { banner } from './banner.ts';
@@ -27,27 +27,36 @@ if (process.argv.includes('--demo')) {
   // Nothing logs a credential or a body today; the redaction is a second line of defence.
   const logger = pino({ level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] });
   const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
-  // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
-  const server = await serveApp(app, config.port);
-  logger.info({ port: server.port }, 'listening');
+  let server: RunningServer | undefined;
+  let startUp: Promise<void> = Promise.resolve();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, streams end, writes finish, store closes');
-    await server.close();
+    // Start-up (recovery included) finishes first, so nothing writes to a closing store.
+    await startUp.catch(() => undefined);
+    await server?.close();
     await product.close();
     logger.info('stopped');
     process.exit(0);
   };
-  // From the start: a signal during recovery closes the store cleanly too.
+  // Before anything else: a signal at any point of start-up closes the store cleanly.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  const operatorToken = await product.access.setAdminToken(config.operatorToken);
-  // A fresh data directory gets a demo consumer app, so a newcomer can purchase at once.
-  const demo = product.engine.getApp('demo') ? undefined : await product.access.createApp({ id: 'demo', name: 'Demo storefront' });
-  const recovery = await product.engine.start();
-  logger.info({ dataDir: config.dataDir, ...recovery }, 'recovery done; ready');
-  if (!stopping) process.stdout.write(banner({ url: `http://localhost:${server.port}`, operatorToken, demoKey: demo?.apiKey }));
+  // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
+  server = await serveApp(app, config.port);
+  const url = `http://localhost:${server.port}`;
+  logger.info({ port: server.port }, 'listening');
+  startUp = (async () => {
+    const operatorToken = await product.access.setAdminToken(config.operatorToken);
+    // A fresh data directory gets a demo consumer app, so a newcomer can purchase at once.
+    const demo = product.engine.getApp('demo') ? undefined : await product.access.createApp({ id: 'demo', name: 'Demo storefront' });
+    const recovery = await product.engine.start();
+    logger.info({ dataDir: config.dataDir, ...recovery }, 'recovery done; ready');
+    // Printed even when a signal came meanwhile (shutdown waits for start-up): the key shows once.
+    process.stdout.write(banner({ url, operatorToken, demoKey: demo?.apiKey }));
+  })();
+  await startUp;
 }

@@ -24,10 +24,11 @@ export function serveApp(app: App, port: number): Promise<RunningServer> {
         async close(graceMs = 5_000) {
           const http = server as Server;
           const closed = new Promise<void>((done) => http.close(() => done()));
+          // The grace runs from the start: a client that stops reading cannot hold a stream open.
+          const grace = setTimeout(() => http.closeAllConnections(), graceMs);
           http.closeIdleConnections();
           await app.endStreams();
           http.closeIdleConnections();
-          const grace = setTimeout(() => http.closeAllConnections(), graceMs);
           await closed;
           clearTimeout(grace);
         },

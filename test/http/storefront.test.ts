@@ -138,12 +138,18 @@ test('issue-review-3: the center reads every page of a long log (more than 1,000
   assert.equal(center.badge, 1_100);
 });
 
-test('a reconnect to a finished item is 204 (EventSource stops); a stream opened during shutdown is 503', async (t) => {
+test('a reconnect to a finished item gets its final status, or 204 once that was seen; a stream opened during shutdown is 503', async (t) => {
   const h = await createHttpWorld(t);
   const { session, buy } = await shop(h);
   const itemId = await buy();
   await h.world.settled(itemId);
-  const again = await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': '3' } });
+  // A shopper who dropped mid-provisioning gets the final status on reconnect, then the stream ends.
+  const dropped = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': 'in_progress.3' } }));
+  const final = await dropped.next();
+  assert.equal(final?.data.status, 'complete');
+  assert.equal(await dropped.next(), null);
+  // One who saw the final message is told nothing more will come.
+  const again = await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': final!.id! } });
   assert.equal(again.status, 204);
   assert.equal((await h.request('GET', `/v1/subscriptions/${itemId}?token=${session.sessionToken}`)).status, 401, 'only the streams take ?token=');
   await h.app.endStreams();

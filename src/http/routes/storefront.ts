@@ -64,6 +64,11 @@ function statusOf(item: ItemDetail) {
   return { itemId: item.itemId, status: item.status, currentStep: item.currentStep, progress: item.progress, ...(item.errorMessage ? { errorMessage: item.errorMessage } : {}) };
 }
 
+/** The id of a status message: what it says, so a reconnect tells which status the client saw. */
+function statusId(item: ItemDetail): string {
+  return `${item.status}.${item.progress.done}`;
+}
+
 /** Mounts the storefront endpoints. */
 export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams }: GroupDeps): void {
   const route = groupRoute('storefront', requireCredential(access, { kind: 'session' }));
@@ -138,14 +143,14 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
       method: 'get',
       path: '/v1/subscriptions/{itemId}/stream',
       request: { params: itemParams, query: z.object({ token: z.string().optional() }) },
-      responses: { 200: sse, 204: { description: 'A reconnect (Last-Event-ID) to a finished item: nothing more will come' }, ...problems(401, 403, 404) },
+      responses: { 200: sse, 204: { description: 'A reconnect whose Last-Event-ID is the finished item\'s final message: nothing more will come' }, ...problems(401, 403, 404) },
     }),
     (c) => {
       const { itemId } = c.req.valid('param');
       const item = ownItem(c, itemId);
-      // A reconnect to a finished item: nothing more will come; 204 tells EventSource to stop.
-      if (c.req.header('last-event-id') !== undefined && TERMINAL.has(item.status)) return c.body(null, 204) as never;
-      let id = 0;
+      // A client that already saw the final message is told, with 204, that nothing more will
+      // come (EventSource stops); any other reconnect gets the current status first.
+      if (TERMINAL.has(item.status) && c.req.header('last-event-id') === statusId(item)) return c.body(null, 204) as never;
       return streams.serve(c, {
         owner: callingSession(c).sessionId,
         open(send, end) {
@@ -157,7 +162,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
             const text = JSON.stringify(data);
             if (text === last) return;
             last = text;
-            send({ id: String(++id), event: 'status', data });
+            send({ id: statusId(item), event: 'status', data });
             if (TERMINAL.has(item.status)) end();
           };
           const onItem = (view: { itemId: string }) => {
