@@ -9,7 +9,7 @@ import type { Access, Engine } from '../engine/index.ts';
 import type { SimulatorControls } from '../sim/index.ts';
 import type { AppEnv } from './credentials.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { onError, problem, ProblemError } from './problem.ts';
+import { onError, problem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consumerRoutes } from './routes/consumer.ts';
 import { eventViewerRoutes } from './routes/eventViewer.ts';
@@ -100,4 +100,3 @@ export function createApp(deps: AppDeps): App {
 /** What each route group is given. */
 export type GroupDeps = AppDeps & { metrics: Metrics; streams: Streams };
 
-export { ProblemError };

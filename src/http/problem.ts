@@ -52,15 +52,27 @@ export class ProblemError extends Error {
   }
 }
 
+/** The problem+json body of a code, with any extra members (`errors`, `orderId`...). */
+export function problemBody(code: ProblemCode, detail: string, instance: string, fields: Record<string, unknown> = {}) {
+  const { status, title } = PROBLEMS[code];
+  return { type: `/problems/${code}`, title, status, detail, instance, ...fields };
+}
+
 /** The problem+json response of a code. */
 export function problem(c: Context, code: ProblemCode, detail: string, extras: ProblemError['extras'] = {}): Response {
   const { headers, ...fields } = extras;
-  const { status, title } = PROBLEMS[code];
-  const body = { type: `/problems/${code}`, title, status, detail, instance: c.req.path, ...fields };
-  return new Response(JSON.stringify(body), {
-    status,
+  return new Response(JSON.stringify(problemBody(code, detail, c.req.path, fields)), {
+    status: PROBLEMS[code].status,
     headers: { 'content-type': 'application/problem+json', ...headers },
   });
+}
+
+/** The status a thrown error is answered with (what `onError` sends for it). */
+export function statusOf(error: unknown): number {
+  if (error instanceof ProblemError) return PROBLEMS[error.code].status;
+  if (error instanceof Refusal) return PROBLEMS[REFUSALS[error.code]].status;
+  if (error instanceof HTTPException) return error.status;
+  return PROBLEMS.internal.status;
 }
 
 /** Turns an engine refusal into the problem it is answered with. */

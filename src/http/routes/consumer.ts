@@ -6,7 +6,7 @@ import { purchaseSchema, type ItemView } from '../../domain/index.ts';
 import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../createApp.ts';
-import { problem, ProblemError, PROBLEMS } from '../problem.ts';
+import { problem, problemBody, ProblemError, PROBLEMS, statusOf } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 
 /** RFC 9110 field values: printable ASCII; SPEC §9: 1 to 255 characters. */
@@ -57,21 +57,14 @@ function answerOf(outcome: Exclude<OrderOutcome, { kind: 'replay' }>, instance: 
       };
     case 'complete':
       return { status: 201, body: { orderId: outcome.orderId, status: 'complete', items: items(['itemId', 'startEventId', 'accountNumber', 'status']) } };
-    case 'failed': {
-      const { status, title } = PROBLEMS['provisioning-failed'];
+    case 'failed':
       return {
-        status,
-        body: {
-          type: '/problems/provisioning-failed',
-          title,
-          status,
-          detail: 'A provisioning step failed; the start waits in the Event Viewer for customer service.',
-          instance,
+        status: PROBLEMS['provisioning-failed'].status,
+        body: problemBody('provisioning-failed', 'A provisioning step failed; the start waits in the Event Viewer for customer service.', instance, {
           orderId: outcome.orderId,
           items: items(['itemId', 'startEventId', 'temporaryAccountNumber', 'accountNumber', 'status', 'failedStep', 'errorMessage']),
-        },
+        }),
       };
-    }
   }
 }
 
@@ -155,8 +148,7 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
         metrics.countPurchase(answer.status, performance.now() - started);
         return replay(answer) as never;
       } catch (error) {
-        const status = error instanceof ProblemError ? PROBLEMS[error.code].status : 0;
-        metrics.countPurchase(status || statusOfRefusal(error), performance.now() - started);
+        metrics.countPurchase(statusOf(error), performance.now() - started);
         throw error;
       }
     },
@@ -183,10 +175,4 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
 function replay(answer: { status: number; body: unknown }): Response {
   const type = answer.status >= 400 ? 'application/problem+json' : 'application/json';
   return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': type } });
-}
-
-function statusOfRefusal(error: unknown): number {
-  const code = (error as { code?: string })?.code;
-  const map: Record<string, number> = { invalid: 422, declined: 402, unavailable: 503, conflict: 409, 'idempotency-in-flight': 409, 'idempotency-mismatch': 422, 'not-found': 404 };
-  return (code && map[code]) || 500;
 }
