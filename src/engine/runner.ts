@@ -131,14 +131,17 @@ export class Runner {
     actor.start();
     const initial = actor.getSnapshot();
     const live: Live = { item, actor, snapshot: initial, committed: initial, timer: null, lock: null, sinceSnapshot: 0 };
+    const runner = this;
     return {
       state: { itemId: item.itemId, shard: item.shard, snapshot: persistSnapshot(initial), unfinished: true },
-      launch: () => {
-        if (this.stopped) return;
-        this.live.set(item.itemId, live);
-        this.act(live);
+      launch() {
+        if (runner.stopped) return;
+        runner.live.set(item.itemId, live);
+        runner.act(live);
       },
-      discard: () => actor.stop(),
+      discard() {
+        actor.stop();
+      },
     };
   }
 
@@ -276,13 +279,13 @@ export class Runner {
     const { bus } = this.options;
     const steps = bus.listenerCount('step') > 0 ? projection.events : undefined;
     const retrying = bus.listenerCount('retry') > 0 ? retryScheduled(this.callStates, prev.value, next.value) : undefined;
-    const then = () => {
+    if (extra) this.stage(writes);
+    // An unnamed callback: tsx keeps the names of named closures, at a cost on every transition.
+    this.stage(extra ?? writes, () => {
       if (steps) for (const { event, previousStatus } of steps) bus.emit('step', { typeName: event.typeName, status: event.status, previousStatus, attempts: event.attempts });
       if (retrying) bus.emit('retry', retrying);
       this.afterTransition(live, next);
-    };
-    if (extra) this.stage(writes).stage(extra, then);
-    else this.stage(writes, then);
+    });
   }
 
   private holdsOccupantStep(snapshot: Snapshot): boolean {

@@ -99,7 +99,9 @@ export function createEffectRunner(options: EffectRunnerOptions): EffectRunner {
     let prior: number | undefined;
     const call: EffectCall = {
       at: new Date(conditions.clock()).toISOString(),
-      priorRefusals: () => (prior ??= store.get<number>(refusedKey) ?? 0),
+      priorRefusals() {
+        return (prior ??= store.get<number>(refusedKey) ?? 0);
+      },
     };
     const outcome = act(call);
     if (outcome.kind === 'answer') return outcome.result;

@@ -22,13 +22,18 @@ export function withReadYourWrites(store: KeyValueStore): KeyValueStore {
         pending.set(key, box);
         return [key, box] as const;
       });
-      const settle = () => {
-        for (const [key, box] of boxes) if (pending.get(key) === box) pending.delete(key);
-      };
       const committed = store.write(entries);
-      committed.then(settle, settle);
+      committed.then(
+        () => settle(pending, boxes),
+        () => settle(pending, boxes),
+      );
       return committed;
     },
     range: <T>(prefix: string) => store.range<T>(prefix),
   };
+}
+
+/** Forgets the pending values of a committed write that no later write has taken over. */
+function settle(pending: Map<string, { value: unknown }>, boxes: ReadonlyArray<readonly [string, { value: unknown }]>): void {
+  for (const [key, box] of boxes) if (pending.get(key) === box) pending.delete(key);
 }
