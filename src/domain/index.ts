@@ -8,3 +8,4 @@ export * from './idempotency.ts';
 export * from './purchase.ts';
 export * from './records.ts';
 export * from './ports.ts';
+export * from './time.ts';

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import {
+  isoTime,
   Refusal,
   type ConsumerApp,
   type LookupStrategy,
@@ -65,7 +66,7 @@ function newSecret(prefix: 'app' | 'op' | 'ses'): string {
 /** Builds the credential verbs over the engine's store. */
 export function createAccess(store: EngineStore, clock: () => number = Date.now): Access {
   const sessionIds = monotonicFactory();
-  const now = () => new Date(clock()).toISOString();
+  const now = () => isoTime(clock());
 
   async function putOperator(name: string, role: OperatorRole, token: string): Promise<Operator> {
     const operator: Operator = { name, role, tokenHash: hashSecret(token), createdAt: now() };

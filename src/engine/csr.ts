@@ -2,6 +2,7 @@
 // acts on the STARTSTD event id, only in the state that allows it, one at a time per item, and
 // is audited in the same transaction as the change it makes.
 import {
+  isoTime,
   EventStatus,
   Refusal,
   STARTSTD_CODE,
@@ -56,7 +57,7 @@ async function onFailedStart<T>(ctx: EngineContext, startEventId: string, action
 }
 
 const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'], eventId: string, changes: AuditEntry['changes'] = []): AuditEntry => ({
-  at: new Date(ctx.clock()).toISOString(),
+  at: isoTime(ctx.clock()),
   operator,
   action,
   eventId,
@@ -69,7 +70,7 @@ export function updateStart(ctx: EngineContext, startEventId: string, update: St
     const changes: AuditEntry['changes'] = [];
     const updated: ItemRecord = { ...item, data: applyUpdate(item.data, update, changes) };
     const start = snapshot.context.start!;
-    const startRow = { ...eventRow(updated, snapshot.context, start), updatedAt: new Date(ctx.clock()).toISOString() };
+    const startRow = { ...eventRow(updated, snapshot.context, start), updatedAt: isoTime(ctx.clock()) };
     const data = eventData(updated, snapshot.context, start, undefined);
     ctx.runner.refreshItem(updated);
     ctx.runner.stage({

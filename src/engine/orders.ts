@@ -3,6 +3,7 @@
 // flushed, or with processSync for the end of every item or the deadline.
 import { createHash } from 'node:crypto';
 import {
+  isoTime,
   Refusal,
   type ConsumerApp,
   type ItemRecord,
@@ -149,7 +150,7 @@ function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, body
 
 function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderRequest, offers: Offer[], orderId: string, at: number) {
   const { purchase } = request;
-  const createdAt = new Date(at).toISOString();
+  const createdAt = isoTime(at);
   const shard = shardOf(orderId, ctx.settings.shards);
   const items: ItemRecord[] = purchase.items.map((line, index) => {
     const offer = offers[index];

@@ -2,7 +2,7 @@
 // numbers that find the start, and the item's provisioning status for the notification log.
 // A pure function of the item and the two contexts, so it is tested without a store.
 import type { StateValue } from 'xstate';
-import { EventStatus, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type NotificationRecord, type Offer } from '../domain/index.ts';
+import { EventStatus, isoTime, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type NotificationRecord, type Offer } from '../domain/index.ts';
 import { itemStatusOf, type Execution, type NewStartContext } from '../machines/index.ts';
 import type { EventWrite } from '../store/index.ts';
 import { callRequest } from './calls.ts';
@@ -28,8 +28,8 @@ export function eventRow(item: ItemRecord, context: NewStartContext, execution: 
     appId: item.appId,
     parentEventId: execution.step === 'STARTSTD' ? null : (context.start?.eventId ?? null),
     reprocessOf: execution.reprocessOf,
-    createdAt: new Date(execution.createdAt).toISOString(),
-    updatedAt: new Date(execution.updatedAt).toISOString(),
+    createdAt: isoTime(execution.createdAt),
+    updatedAt: isoTime(execution.updatedAt),
     attempts: execution.attempts,
     errorMessage: execution.error?.message ?? null,
     errorCategory: execution.error?.category ?? null,
@@ -119,6 +119,6 @@ export function projectNotification(
     kind: item.kind,
     status,
     errorMessage: itemErrorMessage(status, next.context),
-    at: new Date(at).toISOString(),
+    at: isoTime(at),
   };
 }

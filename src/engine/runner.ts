@@ -12,14 +12,15 @@ import {
   type StepName,
 } from '../domain/index.ts';
 import {
-  activeCall,
+  findActiveCall,
   indexCallStates,
-  isAtRest,
+  restsAt,
   itemStatusOf,
   persistSnapshot,
   restorableSnapshot,
   retryScheduled,
   statePath,
+  type ActiveCall,
   type StoredSnapshot,
   type ActionCall,
   type NewStartEvent,
@@ -63,6 +64,8 @@ interface Live {
   item: ItemRecord;
   actor: Actor<NewStartMachine>;
   snapshot: Snapshot;
+  /** The call `snapshot` is at, worked out once per transition. */
+  call: ActiveCall | null;
   timer: NodeJS.Timeout | null;
   /** The occupant lock this item holds, if any. */
   lock: string | null;
@@ -130,7 +133,8 @@ export class Runner {
     const actor = createActor(this.options.machine, { input });
     actor.start();
     const initial = actor.getSnapshot();
-    const live: Live = { item, actor, snapshot: initial, committed: initial, timer: null, lock: null, sinceSnapshot: 0 };
+    const call = findActiveCall(this.callStates, initial.value);
+    const live: Live = { item, actor, snapshot: initial, call, committed: initial, timer: null, lock: null, sinceSnapshot: 0 };
     const runner = this;
     return {
       state: { itemId: item.itemId, shard: item.shard, snapshot: persistSnapshot(initial), unfinished: true },
@@ -163,7 +167,8 @@ export class Runner {
     // The chart is a pure function of snapshot and event: replaying the journal gives the state back.
     for (const event of state.events) actor.send(event as NewStartEvent);
     const restored = actor.getSnapshot();
-    const live: Live = { item, actor, snapshot: restored, committed: restored, timer: null, lock: null, sinceSnapshot: state.events.length };
+    const call = findActiveCall(this.callStates, restored.value);
+    const live: Live = { item, actor, snapshot: restored, call, committed: restored, timer: null, lock: null, sinceSnapshot: state.events.length };
     this.live.set(state.itemId, live);
     return live;
   }
@@ -197,7 +202,7 @@ export class Runner {
     if (!live) return false;
     const taken = this.dispatch(live, event, extra);
     // An item brought back only to refuse the event goes back to rest at once.
-    if (!taken && revived && isAtRest(this.callStates, live.snapshot.value)) this.evict(live);
+    if (!taken && revived && restsAt(live.call)) this.evict(live);
     return taken;
   }
 
@@ -239,18 +244,21 @@ export class Runner {
     live.actor.send(event);
     const next = live.actor.getSnapshot();
     if (next === prev || (next.value === prev.value && next.context === prev.context)) return false;
+    const prevCall = live.call;
     live.snapshot = next;
+    live.call = findActiveCall(this.callStates, next.value);
     this.transitions += 1;
-    this.record(live, prev, next, event, extra);
+    this.record(live, prev, next, prevCall, event, extra);
     return true;
   }
 
-  private record(live: Live, prev: Snapshot, next: Snapshot, event: NewStartEvent, extra?: Batch): void {
+  private record(live: Live, prev: Snapshot, next: Snapshot, prevCall: ActiveCall | null, event: NewStartEvent, extra?: Batch): void {
     const { item } = live;
     const { store } = this.options;
     const projection = projectTransition(item, prev.context, next.context, store.getOffer(item.offerId));
-    const wasAtRest = isAtRest(this.callStates, prev.value);
-    const atRest = isAtRest(this.callStates, next.value);
+    const nextCall = live.call;
+    const wasAtRest = restsAt(prevCall);
+    const atRest = restsAt(nextCall);
     live.sinceSnapshot += 1;
     const writeSnapshot = atRest || live.sinceSnapshot >= SNAPSHOT_EVERY;
     if (writeSnapshot) live.sinceSnapshot = 0;
@@ -269,7 +277,7 @@ export class Runner {
     };
     const notification = projectNotification(item, prev, next, this.options.clock());
     if (notification) writes.notifications = [notification];
-    if (live.lock && !this.holdsOccupantStep(next)) {
+    if (live.lock && !holdsOccupantStep(nextCall)) {
       const released = live.lock;
       writes.releasedLocks = [released];
       live.lock = null;
@@ -278,7 +286,7 @@ export class Runner {
     }
     const { bus } = this.options;
     const steps = bus.listenerCount('step') > 0 ? projection.events : undefined;
-    const retrying = bus.listenerCount('retry') > 0 ? retryScheduled(this.callStates, prev.value, next.value) : undefined;
+    const retrying = bus.listenerCount('retry') > 0 ? retryScheduled(prevCall, nextCall) : undefined;
     if (extra) this.stage(writes);
     // An unnamed callback: tsx keeps the names of named closures, at a cost on every transition.
     this.stage(extra ?? writes, () => {
@@ -286,11 +294,6 @@ export class Runner {
       if (retrying) bus.emit('retry', retrying);
       this.afterTransition(live, next);
     });
-  }
-
-  private holdsOccupantStep(snapshot: Snapshot): boolean {
-    const call = activeCall(this.callStates, snapshot.value);
-    return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
   }
 
   private afterTransition(live: Live, snapshot: Snapshot): void {
@@ -304,8 +307,7 @@ export class Runner {
 
   private act(live: Live): void {
     if (this.stopped || this.live.get(live.item.itemId) !== live) return;
-    const snapshot = live.snapshot;
-    const call = activeCall(this.callStates, snapshot.value);
+    const { snapshot, call } = live;
     if (call?.meta.call === 'STARTSTD') {
       this.options.debug?.('committed', { itemId: live.item.itemId, call: 'STARTSTD', phase: 'waiting' });
       return; // the order's commit or abort comes next
@@ -368,6 +370,10 @@ export class Runner {
     this.live.delete(live.item.itemId);
     this.waiters.release(live.item.itemId, live.snapshot);
   }
+}
+
+function holdsOccupantStep(call: ActiveCall | null): boolean {
+  return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
 }
 
 function withDeadline(promise: Promise<unknown>, ms: number): Promise<unknown> {

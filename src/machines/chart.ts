@@ -54,7 +54,8 @@ export function activeCall(callStates: Map<string, CallMeta>, value: StateValue)
   return call;
 }
 
-function findActiveCall(callStates: Map<string, CallMeta>, value: StateValue): ActiveCall | null {
+/** The call state of a state value, worked out afresh (for a caller that keeps the answer). */
+export function findActiveCall(callStates: Map<string, CallMeta>, value: StateValue): ActiveCall | null {
   const path = statePath(value);
   const phase = path[path.length - 1];
   const owner = path.slice(0, -1).join('.');
@@ -66,27 +67,46 @@ function findActiveCall(callStates: Map<string, CallMeta>, value: StateValue): A
 
 /** The provisioning status of an item at a state value (SPEC §2, API.md item `status`). */
 export function itemStatusOf(value: StateValue): ItemStatus | 'aborted' {
-  const path = statePath(value);
-  const top = path[0];
+  // Walks the value without building its path: this runs several times per transition.
+  let top: string | undefined;
+  let second: string | undefined;
+  let leaf: string | undefined;
+  let node: StateValue | undefined = value;
+  for (let depth = 0; node !== undefined; depth++) {
+    const key: string | undefined = typeof node === 'string' ? node : firstKey(node);
+    if (key === undefined) break;
+    if (depth === 0) top = key;
+    else if (depth === 1) second = key;
+    leaf = key;
+    node = typeof node === 'string' ? undefined : (node[key] as StateValue | undefined);
+  }
   if (top === 'complete') return 'complete';
   if (top === 'cancelling' || top === 'cancelled') return 'cancelled';
   if (top === 'closing' || top === 'closed') return 'closed';
-  if (top === 'aborting' || top === 'aborted' || path[1] === 'rejected') return 'aborted';
-  if (path[path.length - 1] === 'failed') return 'failed';
+  if (top === 'aborting' || top === 'aborted' || second === 'rejected') return 'aborted';
+  if (leaf === 'failed') return 'failed';
   return 'in_progress';
+}
+
+function firstKey(object: object): string | undefined {
+  for (const key in object) return key;
+  return undefined;
 }
 
 /** True when nothing is left for the engine to do until a person acts (no call, no timer). */
 export function isAtRest(callStates: Map<string, CallMeta>, value: StateValue): boolean {
-  const call = activeCall(callStates, value);
+  return restsAt(activeCall(callStates, value));
+}
+
+/** True when an item at this call (null: none) rests: no call to make, no timer to run. */
+export function restsAt(call: ActiveCall | null): boolean {
   return call === null || call.phase === 'failed' || call.meta.call === 'STARTSTD';
 }
 
-/** The call a transition from `prev` to `next` sent back to wait for a retry, if it did. */
-export function retryScheduled(callStates: Map<string, CallMeta>, prev: StateValue, next: StateValue): string | undefined {
-  const call = activeCall(callStates, next);
-  if (call?.phase !== 'waitingToRetry' || activeCall(callStates, prev)?.phase !== 'calling') return undefined;
-  return call.meta.call;
+/** The call a transition between two calls sent back to wait for a retry, if it did. */
+export function retryScheduled(prev: ActiveCall | null, next: ActiveCall | null): string | undefined {
+  if (next?.phase !== 'waitingToRetry' || prev?.phase !== 'calling') return undefined;
+  return next.meta.call;
 }
 
 /** The chart as a Mermaid `stateDiagram-v2`, drawn from the machine definition. */

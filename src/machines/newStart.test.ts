@@ -268,3 +268,31 @@ test('the Mermaid picture names every step with its code', () => {
   }
   assert.ok(text.includes('csr.reprocess'));
 });
+
+test('itemStatusOf gives every state of the chart the status its path names', () => {
+  const byPath = (path: string[]): string => {
+    const top = path[0];
+    if (top === 'complete') return 'complete';
+    if (top === 'cancelling' || top === 'cancelled') return 'cancelled';
+    if (top === 'closing' || top === 'closed') return 'closed';
+    if (top === 'aborting' || top === 'aborted' || path[1] === 'rejected') return 'aborted';
+    return path[path.length - 1] === 'failed' ? 'failed' : 'in_progress';
+  };
+  const valueOf = (path: string[]): string | Record<string, unknown> =>
+    path.length === 1 ? path[0] : { [path[0]]: valueOf(path.slice(1)) };
+  const leaves: string[][] = [];
+  const visit = (node: (typeof newStartMachine)['root']) => {
+    const children = Object.values(node.states);
+    if (children.length === 0) leaves.push(node.path);
+    for (const child of children) visit(child);
+  };
+  visit(newStartMachine.root);
+  assert.ok(leaves.length > 40, `${leaves.length} atomic states`);
+  const seen = new Set<string>();
+  for (const path of leaves) {
+    const status = itemStatusOf(valueOf(path) as never);
+    assert.equal(status, byPath(path), path.join('.'));
+    seen.add(status);
+  }
+  assert.deepEqual([...seen].sort(), ['aborted', 'cancelled', 'closed', 'complete', 'failed', 'in_progress']);
+});

@@ -1,7 +1,7 @@
 // The idempotency every simulated third party offers (SPEC §7): an effect is recorded in the ledger
 // under its key in the same write as the state it changes; the key's later calls get the recorded
 // result and change nothing; a refused call changes nothing and leaves its key free.
-import { PermanentError, type CallContext, type KeyValueStore, type TransientError } from '../domain/index.ts';
+import { PermanentError, isoTime, type CallContext, type KeyValueStore, type TransientError } from '../domain/index.ts';
 import { ledgerItemKey, ledgerKey, type LedgerRecord, type Operation, type SystemName } from './ledger.ts';
 import { withReadYourWrites } from './readYourWrites.ts';
 import { simulateCall, type CallConditions } from './simulateCall.ts';
@@ -98,7 +98,7 @@ export function createEffectRunner(options: EffectRunnerOptions): EffectRunner {
     const refusedKey = `refused/${context.idempotencyKey}`;
     let prior: number | undefined;
     const call: EffectCall = {
-      at: new Date(conditions.clock()).toISOString(),
+      at: isoTime(conditions.clock()),
       priorRefusals() {
         return (prior ??= store.get<number>(refusedKey) ?? 0);
       },
