@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
 import type { KeyValueStore } from '../src/domain/index.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { createSimulators } from '../src/sim/index.ts';
@@ -93,7 +94,7 @@ const rows = [];
 for (const v of VARIANTS) {
   const runs = [];
   for (let run = 0; run < Number(runsText); run++) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, itemsText, '1', v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`${v} run ${run + 1} failed`);
     runs.push(JSON.parse(child.stdout) as Awaited<ReturnType<typeof runOnce>>);
   }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
 
 interface ProfileNode {
   id: number;
@@ -16,7 +17,7 @@ const [items = '20000', inFlight = '1000'] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
 const run = spawnSync(
   process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', join(import.meta.dirname, 'throughput.ts'), items, '1', inFlight, '--child'],
+  [...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', join(import.meta.dirname, 'throughput.ts'), items, '1', inFlight, '--child'],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
 );
 if (run.status !== 0) throw new Error('the profiled run failed');

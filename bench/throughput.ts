@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
 import { openProduct } from '../src/product.ts';
 import { benchPurchase } from './benchPurchase.ts';
 
@@ -78,7 +79,7 @@ if (child === '--child') {
 } else {
   const runs: RunResult[] = [];
   for (let run = 0; run < Number(runsText); run++) {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, itemsText, '1', inFlightText, '--child'], {
+    const result = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', inFlightText, '--child'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,

@@ -2,6 +2,7 @@
 // need a real socket, a SIGKILL or a SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/nodeFlags.ts';
 
 /** A running server process. */
 export interface ServerChild {
@@ -19,7 +20,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Starts the server and resolves once it printed its banner (recovery done). */
 export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
