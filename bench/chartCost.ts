@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor, transition } from 'xstate';
 import { newStartMachine, type NewStartEvent, type NewStartInput } from '../src/machines/index.ts';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
 
 type Variant = 'actor' | 'internal' | 'public';
 const VARIANTS: Variant[] = ['actor', 'internal', 'public'];
@@ -72,7 +73,7 @@ if (variant) {
 }
 const rows = VARIANTS.map((v) => {
   const runs = Array.from({ length: Number(runsText) }, () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, itemsText, '1', v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`${v} failed`);
     return (JSON.parse(child.stdout) as { microsPerTransition: number }).microsPerTransition;
   }).sort((a, b) => a - b);

@@ -15,10 +15,14 @@ interface Run {
 
 const ROOT = join(import.meta.dirname, '..');
 const [revision, itemsText = '20000', roundsText = '3', inFlightText = '2000'] = process.argv.slice(2);
-if (!revision) {
-  console.error('usage: npm run bench:compare -- <revision> [items=20000] [rounds=3] [inFlight=2000]');
+const counts = [itemsText, roundsText, inFlightText].map(Number);
+if (!revision || !counts.every((n) => Number.isInteger(n) && n > 0)) {
+  console.error('usage: npm run bench:compare -- <revision> [items=20000] [rounds=3] [inFlight=2000] (positive integers)');
   process.exit(2);
 }
+const rounds = counts[1];
+/** A run taking longer than this has hung. */
+const RUN_TIMEOUT_MS = 30 * 60_000;
 
 /** The node flags a checkout runs the engine with (none before src/nodeFlags.ts existed). */
 async function nodeFlagsOf(dir: string): Promise<string[]> {
@@ -31,25 +35,49 @@ function runOnce(dir: string, flags: string[]): Run {
     cwd: dir,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: RUN_TIMEOUT_MS,
   });
-  if (child.status !== 0) throw new Error(`a run in ${dir} failed`);
+  if (child.status !== 0) throw new Error(`a run in ${dir} failed${child.error ? `: ${child.error.message}` : ''}`);
   return JSON.parse(child.stdout) as Run;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const commit = execFileSync('git', ['rev-parse', '--short', revision], { cwd: ROOT, encoding: 'utf8' }).trim();
 const other = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-execFileSync('git', ['worktree', 'add', '--detach', other, commit], { cwd: ROOT, stdio: 'ignore' });
+
+/** Removes the temporary worktree, whatever state it was left in. */
+function cleanUp(): void {
+  try {
+    execFileSync('git', ['worktree', 'remove', '--force', other], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    // not added yet, or already gone: the directory goes below and prune forgets the entry
+  }
+  rmSync(other, { recursive: true, force: true });
+  execFileSync('git', ['worktree', 'prune'], { cwd: ROOT, stdio: 'ignore' });
+}
+// Ctrl-C reaches the running child too; the worktree must not outlive this script.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+
 try {
+  execFileSync('git', ['worktree', 'add', '--detach', other, commit], { cwd: ROOT, stdio: 'ignore' });
   symlinkSync(join(ROOT, 'node_modules'), join(other, 'node_modules'));
   const sides = [
     { name: `this checkout`, dir: ROOT, flags: await nodeFlagsOf(ROOT), runs: [] as Run[] },
     { name: commit, dir: other, flags: await nodeFlagsOf(other), runs: [] as Run[] },
   ];
   const ratios: number[] = [];
-  for (let r = 0; r < Number(roundsText); r++) {
+  for (let r = 0; r < rounds; r++) {
     const [here, there] = sides;
     for (const side of [here, there, there, here]) side.runs.push(runOnce(side.dir, side.flags));
     const mean = (runs: Run[]) => (runs[runs.length - 1].itemsPerSecond + runs[runs.length - 2].itemsPerSecond) / 2;
@@ -71,6 +99,5 @@ try {
     JSON.stringify({ at: new Date().toISOString(), against: commit, items: Number(itemsText), inFlight: Number(inFlightText), rows, ratios, ratio }, null, 2),
   );
 } finally {
-  execFileSync('git', ['worktree', 'remove', '--force', other], { cwd: ROOT, stdio: 'ignore' });
-  rmSync(other, { recursive: true, force: true });
+  cleanUp();
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '../src/sim/index.ts';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
 
 const CHILD = join(import.meta.dirname, 'helpers', 'crashChild.ts');
 const COMPLETE_OPERATIONS = [
@@ -21,7 +22,7 @@ interface Run {
 
 function runChild(args: string[], env: Record<string, string> = {}, killAfterAnswers?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (chunk) => (text += chunk));
     // Killed by progress, not by time: once the purchases began and `killAfterAnswers` were answered.

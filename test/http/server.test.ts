@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/nodeFlags.ts';
 import { startServer, type ServerChild } from '../helpers/serverChild.ts';
 import { readSse } from '../helpers/sse.ts';
 import { purchaseBody } from '../helpers/world.ts';
@@ -107,7 +108,7 @@ test('SIGTERM: open streams end, a client reconnecting over its kept-alive socke
 test('SIGTERM during start-up: start-up finishes (the demo key is still shown once), the store closes, exit 0', async (t) => {
   const fresh = mkdtempSync(join(tmpdir(), 'server-startup-'));
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
     env: { ...process.env, DATA_DIR: fresh, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
