@@ -126,6 +126,25 @@ test('keeps a notification log per customer whose sequence survives a reopen', a
   assert.deepEqual(store.listNotifications('c2', 0).map((e) => e.seq), [2, 4]);
 });
 
+test('a notification is listed only once its commit is flushed, never while an OS crash could still lose it', async (t) => {
+  const { store } = tempStore(t);
+  // LMDB readers see a commit before its fdatasync ends: poll every turn while each commit is
+  // on its way (without the flush gate most entries showed early here).
+  let early = 0;
+  for (let i = 0; i < 30; i++) {
+    let flushed = false;
+    const entry = { customerKey: 'c1', itemId: `i${i}`, name: 'N', kind: 'subscription' as const, status: 'in_progress' as const, errorMessage: null, at: '2026-01-01T00:00:00Z' };
+    const commit = store.commit({ notifications: [entry] }).then(() => (flushed = true));
+    while (!flushed) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!flushed && store.listNotifications('c1', i).length > 0) early += 1;
+    }
+    await commit;
+    assert.deepEqual(store.listNotifications('c1', i).map((e) => e.itemId), [`i${i}`], 'listed once flushed');
+  }
+  assert.equal(early, 0, 'entries listed before their flush');
+});
+
 test('a lock has one holder at a time, released only in a batch', async (t) => {
   const { store } = tempStore(t);
   assert.equal(await store.acquireLock('occupant:x', 'a'), true);

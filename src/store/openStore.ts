@@ -96,6 +96,9 @@ export function openStore(dataDir: string): EngineStore {
   };
   const auditId = monotonicFactory();
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
+  // Readers see a commit before it is flushed; the log is read only up to what is on disk, so an
+  // entry an OS crash could still lose (and whose number would then be reused) is never shown.
+  let flushedSeq = seq;
   const journalSeqs = new Map<number, number>();
   /** The last journal position of a shard, read once from the end of its key range. */
   const lastJournalSeq = (shard: number): number => {
@@ -170,7 +173,10 @@ export function openStore(dataDir: string): EngineStore {
       const written = write(batch);
       // `flushed` binds to the transaction of this turn when read now, after the puts.
       const flushed = t.root.flushed;
-      return Promise.all([written, flushed]).then(() => undefined);
+      const upTo = seq;
+      return Promise.all([written, flushed]).then(() => {
+        if (upTo > flushedSeq) flushedSeq = upTo;
+      });
     },
 
     getOrder: (orderId) => t.orders.get(orderId),
@@ -248,7 +254,7 @@ export function openStore(dataDir: string): EngineStore {
     },
 
     listNotifications(customerKey, afterSeq, limit = 1_000) {
-      const range = t.notifications.getRange({ start: [customerKey, afterSeq + 1], end: [customerKey, Number.MAX_SAFE_INTEGER], limit });
+      const range = t.notifications.getRange({ start: [customerKey, afterSeq + 1], end: [customerKey, flushedSeq + 1], limit });
       return [...range].map(({ value }) => value);
     },
     lastNotificationSeq: () => seq,

@@ -128,7 +128,10 @@ export interface EngineStore {
   listEvents(query: EventQuery): EventPage;
   listAudit(startEventId: string): AuditEntry[];
 
-  /** A customer's notification log after `afterSeq` (exclusive), oldest first. */
+  /**
+   * A customer's notification log after `afterSeq` (exclusive), oldest first: only entries whose
+   * commit is flushed, so none an OS crash could still take back (and renumber) is ever shown.
+   */
   listNotifications(customerKey: string, afterSeq: number, limit?: number): NotificationRecord[];
   /** The last sequence number given to a notification (0 when none). */
   lastNotificationSeq(): number;
