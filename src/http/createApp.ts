@@ -16,6 +16,7 @@ import { eventViewerRoutes } from './routes/eventViewer.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 import { Streams } from './sse.ts';
+import { ItemFeed } from './itemFeed.ts';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): App {
   const { logger } = deps;
   const metrics = createMetrics(deps.engine);
   const streams = new Streams(deps.heartbeatMs ?? 15_000, metrics);
+  const feed = new ItemFeed(deps.engine.bus);
   const hono = new OpenAPIHono<AppEnv>({
     // Every body, query and path parameter is validated; a bad one is a 422 naming each field.
     defaultHook: (result, c) => {
@@ -81,7 +83,7 @@ export function createApp(deps: AppDeps): App {
     await next();
   });
 
-  const groups = { ...deps, metrics, streams };
+  const groups = { ...deps, metrics, streams, feed };
   metaRoutes(hono, groups);
   adminRoutes(hono, groups);
   consumerRoutes(hono, groups);
@@ -98,5 +100,5 @@ export function createApp(deps: AppDeps): App {
 }
 
 /** What each route group is given. */
-export type GroupDeps = AppDeps & { metrics: Metrics; streams: Streams };
+export type GroupDeps = AppDeps & { metrics: Metrics; streams: Streams; feed: ItemFeed };
 

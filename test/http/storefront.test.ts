@@ -9,8 +9,8 @@ import { customerKey } from '../../src/engine/index.ts';
 
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
 
-async function shop(h: HttpWorld, customerId = 'cust-1') {
-  const key = await h.newApp();
+async function shop(h: HttpWorld, customerId = 'cust-1', appId = 'store') {
+  const key = await h.newApp(appId);
   const session = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId } }))).body as { sessionId: string; sessionToken: string };
   let n = 0;
   const buy = async (overrides: Record<string, unknown> = {}) => {
@@ -156,4 +156,34 @@ test('a reconnect to a finished item gets its final status, or 204 once that was
   const late = await h.request('GET', `/v1/notifications/stream?token=${session.sessionToken}`);
   assert.equal(late.status, 503);
   assert.equal(late.headers.get('connection'), 'close');
+});
+
+test('every open stream shares one bus listener, which goes once the last stream ends', async (t) => {
+  const h = await createHttpWorld(t);
+  const bus = h.world.engine.bus;
+  const a = await shop(h, 'cust-a', 'store-a');
+  const b = await shop(h, 'cust-b', 'store-b');
+  const itemId = await a.buy();
+  await h.world.settled(itemId);
+  assert.equal(bus.listenerCount('item'), 0, 'no stream, no listener');
+  const streams = [
+    readSse(await h.request('GET', `/v1/notifications/stream?token=${a.session.sessionToken}`)),
+    readSse(await h.request('GET', `/v1/notifications/stream?token=${b.session.sessionToken}`)),
+    readSse(await h.request('GET', `/v1/notifications/stream?token=${a.session.sessionToken}`)),
+  ];
+  for (const stream of streams) assert.equal((await stream.next())?.event, 'snapshot');
+  assert.equal(bus.listenerCount('item'), 1);
+  // B's streams hear B's items; A's second stream still hears A's.
+  const bItem = await b.buy();
+  assert.deepEqual((await streams[1].next())?.data, { itemId: bItem, name: 'Daily Digital', status: 'in_progress', badge: 0 });
+  await h.world.settled(bItem);
+  assert.deepEqual((await streams[1].next())?.data, { itemId: bItem, name: 'Daily Digital', status: 'complete', badge: 1 });
+  const aItem = await a.buy();
+  assert.deepEqual((await streams[2].next())?.data, { itemId: aItem, name: 'Daily Digital', status: 'in_progress', badge: 1 });
+  assert.equal(bus.listenerCount('item'), 1);
+  assert.equal((await h.request('DELETE', `/v1/sessions/${a.session.sessionId}`, { token: a.key })).status, 204);
+  assert.equal((await h.request('DELETE', `/v1/sessions/${b.session.sessionId}`, { token: b.key })).status, 204);
+  for (const stream of streams) while ((await stream.next()) !== null);
+  for (let i = 0; i < 50 && bus.listenerCount('item') > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(bus.listenerCount('item'), 0, 'the last stream took the listener with it');
 });

@@ -70,7 +70,7 @@ function statusId(item: ItemDetail): string {
 }
 
 /** Mounts the storefront endpoints. */
-export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams }: GroupDeps): void {
+export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, streams, feed }: GroupDeps): void {
   const route = groupRoute('storefront', requireCredential(access, { kind: 'session' }));
   // EventSource cannot set headers: the streams also take the token as `?token=`.
   const streamRoute = groupRoute('storefront', requireCredential(access, { kind: 'session', allowQueryToken: true }));
@@ -123,12 +123,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
           } else {
             send({ id: String(center.seq), event: 'snapshot', data: center.view() });
           }
-          const sendNew = () => sendAfter(live);
-          const onItem = (view: { appId: string; customerId: string }) => {
-            if (view.appId === appId && view.customerId === customerId) sendNew();
-          };
-          engine.bus.on('item', onItem);
-          return () => engine.bus.off('item', onItem);
+          return feed.onCustomer(appId, customerId, () => sendAfter(live));
         },
       }) as never;
     },
@@ -165,12 +160,9 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
             send({ id: statusId(item), event: 'status', data });
             if (TERMINAL.has(item.status)) end();
           };
-          const onItem = (view: { itemId: string }) => {
-            if (view.itemId === itemId) update();
-          };
-          engine.bus.on('item', onItem);
+          const stop = feed.onItem(itemId, update);
           update();
-          return () => engine.bus.off('item', onItem);
+          return stop;
         },
       }) as never;
     },
