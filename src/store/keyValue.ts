@@ -1,7 +1,7 @@
 // The simulated third parties' own storage (SPEC §7) on LMDB: one environment, one named database
 // per third party, so each keeps its state and ledger across a restart as a real one would.
 import { mkdirSync } from 'node:fs';
-import { open, type Database } from 'lmdb';
+import { open, type Database, type RootDatabase } from 'lmdb';
 import type { KeyValueStore } from '../domain/index.ts';
 
 /** The third parties' environment: a KeyValueStore per system, and a way to close them all. */
@@ -23,7 +23,7 @@ export function openThirdPartyStore(dir: string): ThirdPartyStore {
     if (!store) {
       // Plain msgpack: shared record structures cost more than they save for records this varied.
       const options = { name, useRecords: false, compression: false };
-      store = keyValueStore(env.openDB<unknown, string>(options));
+      store = keyValueStore(env, env.openDB<unknown, string>(options));
       systems.set(name, store);
     }
     return store;
@@ -32,7 +32,7 @@ export function openThirdPartyStore(dir: string): ThirdPartyStore {
   return { system, close: () => env.close() };
 }
 
-function keyValueStore(db: Database<unknown, string>): KeyValueStore {
+function keyValueStore(env: RootDatabase, db: Database<unknown, string>): KeyValueStore {
   return {
     get: <T>(key: string) => db.get(key) as T | undefined,
     write(entries) {
@@ -40,7 +40,10 @@ function keyValueStore(db: Database<unknown, string>): KeyValueStore {
       // promise resolves when that transaction commits: issuing them all now keeps them atomic.
       let last: Promise<boolean> = Promise.resolve(true);
       for (const [key, value] of entries) last = value === undefined ? db.remove(key) : db.put(key, value);
-      return last.then(() => undefined);
+      // A commit is visible before it is on disk; the effect is acknowledged only once flushed,
+      // as a real third party's would be, so an OS crash cannot take back what a caller heard of.
+      // `flushed` binds to this turn's transaction when read now, after the puts.
+      return Promise.all([last, env.flushed]).then(() => undefined);
     },
     range<T>(prefix: string) {
       const found: Array<[string, T]> = [];
