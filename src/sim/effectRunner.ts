@@ -88,7 +88,7 @@ export function createEffectRunner(options: EffectRunnerOptions): EffectRunner {
     return recorded.result as T;
   }
 
-  /** Reads, decides and issues the write in one synchronous stretch, then waits for the commit. */
+  /** Reads, decides and issues the write in one synchronous stretch, then waits for its flush. */
   function decide<T>(operation: Operation, context: CallContext, act: (call: EffectCall) => Outcome<T>): Promise<T> | T {
     checkAvailable();
     const key = ledgerKey(context.idempotencyKey);

@@ -5,7 +5,8 @@ import type { KeyValueStore } from '../domain/index.ts';
 
 /**
  * Wraps a store so that `get` sees writes issued but not yet committed; `range` reads committed
- * entries only, which is all a caller can have heard of, since every answer waits for its commit.
+ * entries only, which is all a caller can have heard of, since every answer waits for its write
+ * to be flushed.
  */
 export function withReadYourWrites(store: KeyValueStore): KeyValueStore {
   // Each pending value is boxed, so a commit clears only the keys no later write has taken over.

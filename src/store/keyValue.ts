@@ -42,7 +42,7 @@ function keyValueStore(env: RootDatabase, db: Database<unknown, string>): KeyVal
       for (const [key, value] of entries) last = value === undefined ? db.remove(key) : db.put(key, value);
       // A commit is visible before it is on disk; the effect is acknowledged only once flushed,
       // as a real third party's would be, so an OS crash cannot take back what a caller heard of.
-      // `flushed` binds to this turn's transaction when read now, after the puts.
+      // `flushed`, read now after the puts, waits for this turn's transaction (or a later one).
       return Promise.all([last, env.flushed]).then(() => undefined);
     },
     range<T>(prefix: string) {

@@ -122,6 +122,10 @@ test('keeps a notification log per customer whose sequence survives a reopen', a
   assert.deepEqual(store.listNotifications('c1', 1).map((e) => e.seq), [3], 'after a sequence number: what a reconnect missed');
   store = reopen();
   assert.equal(store.lastNotificationSeq(), 3);
+  // What the last process committed is listed only once this one has flushed a write of its own.
+  assert.deepEqual(store.listNotifications('c1', 0), [], 'not before the first flush after opening');
+  await store.commit({});
+  assert.deepEqual(store.listNotifications('c1', 0).map((e) => e.seq), [1, 3]);
   await store.commit({ notifications: [entry('c2', 'complete')] });
   assert.deepEqual(store.listNotifications('c2', 0).map((e) => e.seq), [2, 4]);
 });

@@ -98,7 +98,14 @@ export function openStore(dataDir: string): EngineStore {
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
   // Readers see a commit before it is flushed; the log is read only up to what is on disk, so an
   // entry an OS crash could still lose (and whose number would then be reused) is never shown.
-  let flushedSeq = seq;
+  // What the last process committed may not be on disk yet either (it may have been killed before
+  // its fdatasync): one write now, and its flush (fdatasync covers the whole file) vouches for it.
+  let flushedSeq = 0;
+  const seqAtOpen = seq;
+  void t.config.put(['meta', 'opened-at'], Date.now());
+  void t.root.flushed.then(() => {
+    if (seqAtOpen > flushedSeq) flushedSeq = seqAtOpen;
+  });
   const journalSeqs = new Map<number, number>();
   /** The last journal position of a shard, read once from the end of its key range. */
   const lastJournalSeq = (shard: number): number => {
@@ -171,7 +178,7 @@ export function openStore(dataDir: string): EngineStore {
   const store: EngineStore = {
     commit(batch) {
       const written = write(batch);
-      // `flushed` binds to the transaction of this turn when read now, after the puts.
+      // `flushed`, read now after the puts, waits for this turn's transaction (or a later one).
       const flushed = t.root.flushed;
       const upTo = seq;
       return Promise.all([written, flushed]).then(() => {
