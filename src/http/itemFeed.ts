@@ -1,7 +1,9 @@
 // One bus listener for every open stream: an item's change goes to the streams of that item and
 // of its customer only, so a transition costs the same whether ten or ten thousand shoppers are
 // connected. The listener is on the bus only while some stream listens (the engine builds no
-// item views for a bus nobody listens to).
+// item views for a bus nobody listens to). A stream whose listener throws is reported and the
+// others still hear the change: the bus is called from the engine's commit path, which must not
+// be stopped by a web page's stream.
 import type { EventEmitter } from 'eventemitter3';
 import { customerKey, type EngineEvents } from '../engine/index.ts';
 import type { ItemView } from '../domain/index.ts';
@@ -14,7 +16,14 @@ export class ItemFeed {
   private readonly byCustomer = new Map<string, Set<Listener>>();
   private attached = false;
 
-  constructor(private readonly bus: EventEmitter<EngineEvents>) {}
+  /**
+   * @param bus the engine's bus
+   * @param onError told of an error a stream's listener threw
+   */
+  constructor(
+    private readonly bus: EventEmitter<EngineEvents>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
   /** Calls `listener` on every change of one item; returns how to stop. */
   onItem(itemId: string, listener: Listener): () => void {
@@ -44,8 +53,19 @@ export class ItemFeed {
   }
 
   private readonly dispatch = (view: ItemView): void => {
-    // A listener may stop itself (a stream that ends) while its set is walked: Set allows that.
-    this.byItem.get(view.itemId)?.forEach((listener) => listener(view));
-    this.byCustomer.get(customerKey(view.appId, view.customerId))?.forEach((listener) => listener(view));
+    this.tell(this.byItem.get(view.itemId), view);
+    this.tell(this.byCustomer.get(customerKey(view.appId, view.customerId)), view);
   };
+
+  private tell(listeners: Set<Listener> | undefined, view: ItemView): void {
+    if (!listeners) return;
+    // A listener may stop itself (a stream that ends) while its set is walked: Set allows that.
+    for (const listener of listeners) {
+      try {
+        listener(view);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
 }

@@ -160,9 +160,8 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
             send({ id: statusId(item), event: 'status', data });
             if (TERMINAL.has(item.status)) end();
           };
-          const stop = feed.onItem(itemId, update);
-          update();
-          return stop;
+          update(); // before listening: if it throws, no listener is left behind
+          return feed.onItem(itemId, update);
         },
       }) as never;
     },
