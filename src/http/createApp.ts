@@ -46,10 +46,8 @@ export function createApp(deps: AppDeps): App {
   const { logger } = deps;
   const metrics = createMetrics(deps.engine);
   const streams = new Streams(deps.heartbeatMs ?? 15_000, metrics);
-  const feed = new ItemFeed(deps.engine.bus, (error) => {
-    const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
-    logger.error({ err: { name, message, stack } }, 'a stream failed on an item change');
-  });
+  // pino's own `err` serializer writes the type, message and stack.
+  const feed = new ItemFeed(deps.engine.bus, (error) => logger.error({ err: error }, 'a stream failed on an item change'));
   const hono = new OpenAPIHono<AppEnv>({
     // Every body, query and path parameter is validated; a bad one is a 422 naming each field.
     defaultHook: (result, c) => {
