@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, round } from './stats.ts';
 
 interface Run {
   itemsPerSecond: number;
@@ -40,13 +41,6 @@ function runOnce(dir: string, flags: string[]): Run {
   if (child.status !== 0) throw new Error(`a run in ${dir} failed${child.error ? `: ${child.error.message}` : ''}`);
   return JSON.parse(child.stdout) as Run;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const commit = execFileSync('git', ['rev-parse', '--short', revision], { cwd: ROOT, encoding: 'utf8' }).trim();
 const other = mkdtempSync(join(tmpdir(), 'bench-compare-'));

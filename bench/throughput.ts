@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.ts';
 import { NODE_FLAGS } from '../src/nodeFlags.ts';
 import { openProduct } from '../src/product.ts';
 import { benchPurchase } from './benchPurchase.ts';
+import { median, round } from './stats.ts';
 
 interface RunResult {
   items: number;
@@ -70,8 +71,6 @@ async function runOnce(items: number, inFlight: number): Promise<RunResult> {
   };
 }
 
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const [itemsText = '100000', runsText = '3', inFlightText = '2000', child] = process.argv.slice(2);
 if (child === '--child') {
