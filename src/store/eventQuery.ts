@@ -2,11 +2,9 @@
 // date range mapped onto event ids (ULIDs sort by creation time) and the other filters applied
 // to the rows.
 import { encodeTime } from 'ulid';
-import type { EventRecord } from '../domain/index.ts';
 import type { Tables } from './openStore.ts';
+import { dataOf, rowOf, type EventRow as Row } from './eventRows.ts';
 import type { EventPage, EventQuery } from './types.ts';
-
-type Row = Omit<EventRecord, 'data'>;
 
 const LOWEST = '0'.repeat(16);
 const HIGHEST = 'Z'.repeat(16);
@@ -31,7 +29,7 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
 
   const items: Row[] = [];
   if (query.accountNumber && query.typeCode === 3) {
-    const event = startOfAccount ? t.events.get(startOfAccount) : undefined;
+    const event = startOfAccount ? readEvent(t, startOfAccount)?.row : undefined;
     if (event && matches(event) && event.eventId >= lower && event.eventId <= upper && (after === undefined || event.eventId < after)) items.push(event);
     return { items, nextCursor: null };
   }
@@ -43,12 +41,19 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
   for (const { key } of range) {
     const eventId = (key as [string, number, number, string])[3];
     if (eventId === after) continue;
-    const event = t.events.get(eventId);
+    const event = readEvent(t, eventId)?.row;
     if (!event || !matches(event)) continue;
     if (items.length === limit) return { items, nextCursor: encodeCursor(items[items.length - 1].eventId) };
     items.push(event);
   }
   return { items, nextCursor: null };
+}
+
+/** An event's row and data, from its two records. */
+export function readEvent(t: Tables, eventId: string): { row: Row; data: unknown } | undefined {
+  const facts = t.facts.get(eventId);
+  const status = t.events.get(eventId);
+  return facts && status && { row: rowOf(eventId, facts, status), data: dataOf(facts) };
 }
 
 function encodeCursor(eventId: string): string {

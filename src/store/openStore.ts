@@ -17,7 +17,8 @@ import {
   type OrderRecord,
   type SessionRecord,
 } from '../domain/index.ts';
-import { listEvents } from './eventQuery.ts';
+import { listEvents, readEvent } from './eventQuery.ts';
+import { factsOf, statusOf, type StoredFacts, type StoredStatus } from './eventRows.ts';
 import type { Batch, EngineStore, IdempotencyRecord, StoredItemState } from './types.ts';
 
 /** The databases of the engine's environment; shared with the query helpers of this folder. */
@@ -31,9 +32,10 @@ export interface Tables {
   /** [shard, seq] → { itemId, event }: append-only, one record per transition. */
   journal: Database<{ itemId: string; event: unknown }, Key>;
   unfinished: Database<true, Key>;
-  events: Database<Omit<EventRecord, 'data'>, string>;
-  /** eventId → the event-log data the step used, written once. */
-  eventData: Database<unknown, string>;
+  /** eventId → what changes with the status (eventRows.ts). */
+  events: Database<StoredStatus, string>;
+  /** eventId → the event's facts and the event-log data the step used, written once. */
+  facts: Database<StoredFacts, string>;
   /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
   index: Database<string | null, Key>;
   notifications: Database<NotificationRecord, Key>;
@@ -64,8 +66,8 @@ export function openStore(dataDir: string): EngineStore {
     states: table('item-states'),
     journal: table('journal'),
     unfinished: table('unfinished-items'),
-    events: table('events'),
-    eventData: table('event-data'),
+    events: table('event-status'),
+    facts: table('event-facts'),
     index: table('event-index'),
     notifications: table('notifications'),
     audit: table('audit'),
@@ -126,8 +128,8 @@ export function openStore(dataDir: string): EngineStore {
   }
 
   const withData = (eventId: string): EventRecord | undefined => {
-    const row = t.events.get(eventId);
-    return row && { ...row, data: t.eventData.get(eventId) ?? null };
+    const found = readEvent(t, eventId);
+    return found && { ...found.row, data: found.data ?? null };
   };
 
   /** Issues every write of a batch now, so they land in the transaction of this event turn. */
@@ -151,8 +153,8 @@ export function openStore(dataDir: string): EngineStore {
       else if (state.unfinished === false) last = t.unfinished.remove([state.shard, state.itemId]);
     }
     for (const { event, previousStatus, data } of batch.events ?? []) {
-      last = t.events.put(event.eventId, event);
-      if (data !== undefined) last = t.eventData.put(event.eventId, data);
+      last = t.events.put(event.eventId, statusOf(event));
+      if (data !== undefined || previousStatus === null) last = t.facts.put(event.eventId, factsOf(event, data ?? null));
       if (previousStatus !== event.status) {
         if (previousStatus !== null) t.index.remove(['s', event.typeCode, previousStatus, event.eventId]);
         last = t.index.put(['s', event.typeCode, event.status, event.eventId], null);
