@@ -50,6 +50,11 @@ test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name
   const finalStart = detail(world, startEventId);
   assert.equal(finalStart.status, 2);
   assert.match(finalStart.accountNumber!, /^\d+$/, 'the permanent number replaced the temporary one');
+  assert.deepEqual(
+    new Set(finalStart.children.map((e) => e.accountNumber)),
+    new Set([finalStart.accountNumber]),
+    'child events written before ADDSUBSCRIPTION show the permanent number too',
+  );
   assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 3 }).items, []);
   assert.equal(world.engine.listEvents({ typeCode: 3, status: 2, accountNumber: item.temporaryAccountNumber! }).items.length, 1, 'found by the temporary number');
   assert.equal(world.engine.listEvents({ typeCode: 3, status: 2, accountNumber: done.accountNumber! }).items.length, 1, 'found by the permanent number');

@@ -3,7 +3,7 @@
 // to the rows.
 import { encodeTime } from 'ulid';
 import type { Tables } from './openStore.ts';
-import { dataOf, rowOf, type EventRow as Row } from './eventRows.ts';
+import { accountNumberOf, dataOf, parentOf, rowOf, type EventRow as Row } from './eventRows.ts';
 import type { EventPage, EventQuery } from './types.ts';
 
 const LOWEST = '0'.repeat(16);
@@ -53,7 +53,11 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
 export function readEvent(t: Tables, eventId: string): { row: Row; data: unknown } | undefined {
   const facts = t.facts.get(eventId);
   const status = t.events.get(eventId);
-  return facts && status && { row: rowOf(eventId, facts, status), data: dataOf(facts) };
+  if (!facts || !status) return undefined;
+  const parent = parentOf(facts);
+  const startStatus = parent === null ? undefined : t.events.get(parent);
+  const row = rowOf(eventId, facts, status, startStatus && accountNumberOf(startStatus));
+  return { row, data: dataOf(facts) };
 }
 
 function encodeCursor(eventId: string): string {

@@ -8,7 +8,10 @@ import { stepByCode, type ErrorCategory, type EventRecord, type EventStatus } fr
 /** An event row without its data, as the store's readers see it. */
 export type EventRow = Omit<EventRecord, 'data'>;
 
-/** What changes with the status: status, updatedAt, attempts, error message and category, account number. */
+/**
+ * What changes with the status: status, updatedAt, attempts, error message and category, and the
+ * account number of a start (null for a child event, which shows its start's current one).
+ */
 export type StoredStatus = [EventStatus, string, number, string | null, ErrorCategory | null, string | null];
 
 /** What an event is from its creation on: type code, item, order, app, parent, reprocessOf, createdAt, data. */
@@ -16,7 +19,7 @@ export type StoredFacts = [number, string, string, string, string | null, string
 
 /** The status record of a row. */
 export function statusOf(row: EventRow): StoredStatus {
-  return [row.status, row.updatedAt, row.attempts, row.errorMessage, row.errorCategory, row.accountNumber];
+  return [row.status, row.updatedAt, row.attempts, row.errorMessage, row.errorCategory, row.parentEventId ? null : row.accountNumber];
 }
 
 /** The facts record of a row, with the data the step used. */
@@ -24,10 +27,13 @@ export function factsOf(row: EventRow, data: unknown): StoredFacts {
   return [row.typeCode, row.itemId, row.orderId, row.appId, row.parentEventId, row.reprocessOf, row.createdAt, data];
 }
 
-/** The row the two records describe. */
-export function rowOf(eventId: string, facts: StoredFacts, status: StoredStatus): EventRow {
+/**
+ * The row the two records describe. A child event shows the account number its start has now
+ * (SPEC §2.3: the temporary one until the permanent one replaces it), given as `accountNumber`.
+ */
+export function rowOf(eventId: string, facts: StoredFacts, status: StoredStatus, startAccountNumber?: string | null): EventRow {
   const [typeCode, itemId, orderId, appId, parentEventId, reprocessOf, createdAt] = facts;
-  const [code, updatedAt, attempts, errorMessage, errorCategory, accountNumber] = status;
+  const [code, updatedAt, attempts, errorMessage, errorCategory, ownAccountNumber] = status;
   return {
     eventId,
     typeCode,
@@ -43,8 +49,18 @@ export function rowOf(eventId: string, facts: StoredFacts, status: StoredStatus)
     attempts,
     errorMessage,
     errorCategory,
-    accountNumber,
+    accountNumber: parentEventId ? (startAccountNumber ?? null) : ownAccountNumber,
   };
+}
+
+/** The start event a facts record names as parent (null for a start). */
+export function parentOf(facts: StoredFacts): string | null {
+  return facts[4];
+}
+
+/** The account number a start's status record holds. */
+export function accountNumberOf(status: StoredStatus): string | null {
+  return status[5];
 }
 
 /** The data a facts record holds. */

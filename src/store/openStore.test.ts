@@ -69,6 +69,19 @@ test('lists events by type and status, newest first, and moves a row between sta
   assert.equal(store.getEvent(child.eventId)?.status, 2);
 });
 
+test("a child event shows its start's account number: the temporary one until the permanent one replaces it", async (t) => {
+  const { store } = tempStore(t);
+  const start = event({ status: 1, accountNumber: 'T77' });
+  const child = event({ typeCode: 1103, typeName: 'CREATESUBSCRIBER', parentEventId: start.eventId, accountNumber: 'T77' });
+  await store.commit({ events: [start, child].map((e) => ({ event: e, previousStatus: null })) });
+  assert.equal(store.getEvent(child.eventId)?.accountNumber, 'T77');
+  // Only the start is written again when ADDSUBSCRIPTION brings the permanent number.
+  await store.commit({ events: [{ event: { ...start, accountNumber: '1000077' }, previousStatus: 1 as EventStatus }] });
+  assert.equal(store.getEvent(child.eventId)?.accountNumber, '1000077');
+  assert.deepEqual(store.listChildEvents(start.eventId).map((e) => e.accountNumber), ['1000077']);
+  assert.deepEqual(store.listEvents({ typeCode: 1103, status: 2 }).items.map((e) => e.accountNumber), ['1000077']);
+});
+
 test('filters by app, error text, account number and creation time', async (t) => {
   const { store } = tempStore(t);
   const mine = event({ status: 3, errorMessage: 'card declined' });
