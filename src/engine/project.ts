@@ -7,8 +7,11 @@ import { itemStatusOf, type Execution, type NewStartContext } from '../machines/
 import type { EventWrite } from '../store/index.ts';
 import { callRequest } from './calls.ts';
 
-/** The message a shopper sees for a start customer service closed. */
+/** The message a shopper sees for a start customer service closed before its subscription existed. */
 export const CLOSED_MESSAGE = 'Customer service closed this start; no subscription was created.';
+
+/** The message for a start closed after ADDSUBSCRIPTION: the subscription existed, and close stopped it. */
+export const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; its subscription was stopped.';
 
 /** The rows one transition changes. */
 export interface Projection {
@@ -85,7 +88,7 @@ export function projectTransition(item: ItemRecord, prev: NewStartContext | null
 /** The error message a shopper and the order see for an item at a status. */
 export function itemErrorMessage(status: ItemStatus | 'aborted', context: NewStartContext): string | null {
   if (status === 'failed') return context.current?.error?.message ?? null;
-  if (status === 'closed') return CLOSED_MESSAGE;
+  if (status === 'closed') return context.refs.accountNumber === undefined ? CLOSED_MESSAGE : CLOSED_AFTER_SUBSCRIPTION_MESSAGE;
   return null;
 }
 

@@ -187,3 +187,18 @@ test('every open stream shares one bus listener, which goes once the last stream
   for (let i = 0; i < 50 && bus.listenerCount('item') > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(bus.listenerCount('item'), 0, 'the last stream took the listener with it');
 });
+
+test('a closed item: its ribbon says customer service closed it, and whether a subscription had been made', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  const early = await buy({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'jo@example.com' } });
+  const late = await buy({ payment: { gateway: 'payway', token: 'tok_capture_fail' } });
+  for (const itemId of [early, late]) {
+    const failed = await h.world.settled(itemId);
+    await h.world.engine.closeStart(failed.startEventId!, 'csr');
+    await h.world.settled(itemId);
+  }
+  const ribbon = async (itemId: string) => (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body.ribbon;
+  assert.deepEqual(await ribbon(early), { status: 'closed', message: 'Customer service closed this start; no subscription was created.' });
+  assert.deepEqual(await ribbon(late), { status: 'closed', message: 'Customer service closed this start; its subscription was stopped.' });
+});

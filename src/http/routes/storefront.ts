@@ -50,7 +50,7 @@ function detailOf(item: ItemDetail) {
     name: item.name,
     kind: item.kind,
     status: item.status,
-    ribbon: { status: item.status, message: item.status === 'failed' && item.errorMessage ? item.errorMessage : RIBBON[item.status] },
+    ribbon: { status: item.status, message: (item.status === 'failed' || item.status === 'closed') && item.errorMessage ? item.errorMessage : RIBBON[item.status] },
     currentStep: item.currentStep,
     progress: item.progress,
     ...(item.accountNumber ? { accountNumber: item.accountNumber } : {}),
