@@ -150,6 +150,31 @@ test('processSync past its deadline answers as split mode and provisioning goes 
   assert.equal((await world.settled(outcome.items[0].itemId)).status, 'complete');
 });
 
+test('the processSync deadline counts from the request: time spent in the synchronous part is inside it', async (t) => {
+  let skew = 0;
+  // ADDRSTD "takes" the whole deadline on the engine's clock: nothing of it is left after STARTSTD.
+  const world = await createWorld(t, {
+    processSyncDeadlineMs: 5_000,
+    clock: () => Date.now() + skew,
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      addresses: {
+        standardize(request, context) {
+          skew += 5_000;
+          return connectors.addresses.standardize(request, context);
+        },
+      },
+    }),
+  });
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  await world.sims.controls.setOutage(true);
+  const tooLate = new Promise<'waited for the whole deadline again'>((resolve) => setTimeout(resolve, 2_500, 'waited for the whole deadline again'));
+  const outcome = await Promise.race([world.purchase(purchaseBody(), 'k-late', 'lte'), tooLate]);
+  assert.notEqual(outcome, 'waited for the whole deadline again');
+  assert.equal(typeof outcome === 'object' && outcome.kind, 'accepted');
+  await world.sims.controls.setOutage(false);
+});
+
 test('issue-review-2: a key whose order started but whose answer was never kept answers as split mode after a restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

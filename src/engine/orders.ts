@@ -90,13 +90,14 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   ctx.inFlight.add(flight);
   try {
     for (const p of prepared) p.launch();
-    return await runSyncPart(ctx, order, items);
+    return await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs);
   } finally {
     ctx.inFlight.delete(flight);
   }
 }
 
-async function runSyncPart(ctx: EngineContext, order: OrderRecord, items: ItemRecord[]): Promise<OrderOutcome> {
+/** Runs the synchronous part; a processSync order then waits for the end until `deadlineAt` (ms). */
+async function runSyncPart(ctx: EngineContext, order: OrderRecord, items: ItemRecord[], deadlineAt: number): Promise<OrderOutcome> {
   const { runner, clock, newId } = ctx;
   const orderId = order.orderId;
   const settled = await Promise.all(items.map((item) => runner.waitFor(item.itemId, syncSettled)));
@@ -113,7 +114,7 @@ async function runSyncPart(ctx: EngineContext, order: OrderRecord, items: ItemRe
   runner.stage({ orders: [{ ...order, status: 'started' }], settledOrders: [orderId] });
   await runner.durable();
   if (!order.processSync) return { kind: 'accepted', orderId, items: placed };
-  return awaitProvisioning(ctx, orderId, placed);
+  return awaitProvisioning(ctx, orderId, placed, deadlineAt);
 }
 
 function checkOffers(ctx: EngineContext, purchase: PurchaseInput): Offer[] {
@@ -235,11 +236,13 @@ const finished = (snapshot: Snapshot) => {
   return status !== 'in_progress';
 };
 
-async function awaitProvisioning(ctx: EngineContext, orderId: string, placed: PlacedItem[]): Promise<OrderOutcome> {
-  const { runner, settings } = ctx;
+/** A processSync order's answer: at its end, or as split mode once the request's deadline passes. */
+async function awaitProvisioning(ctx: EngineContext, orderId: string, placed: PlacedItem[], deadlineAt: number): Promise<OrderOutcome> {
+  const { runner, clock } = ctx;
   let timer: NodeJS.Timeout | undefined;
+  // The deadline counts from the request, so the synchronous part's retries are inside it.
   const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), settings.processSyncDeadlineMs);
+    timer = setTimeout(() => resolve('deadline'), Math.max(0, deadlineAt - clock()));
   });
   const all = Promise.all(placed.map((item) => runner.waitFor(item.itemId, finished)));
   const result = await Promise.race([all, deadline]);
