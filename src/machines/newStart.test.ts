@@ -179,16 +179,17 @@ test('the synchronous part rejects at once on a permanent error and an abort voi
   assert.equal(waiting.value, 'aborted');
 });
 
-test('the synchronous part gives up transient errors at the in-request deadline', () => {
+test('the synchronous part retries transient errors until the in-request deadline, then gives up', () => {
   let s = begin();
   let at = T0;
   s = fail(s, true, at);
   while (statePath(s.value)[2] === 'waitingToRetry') {
     at = s.context.call.nextAttemptAt!;
+    assert.ok(at <= T0 + 5_000, 'no retry is scheduled past the deadline');
     s = fail(send(s, { type: 'step.retry', at }), true, at);
   }
   assert.deepEqual(statePath(s.value), ['sync', 'rejected']);
-  assert.ok(at <= T0 + 5_000);
+  assert.equal(at, T0 + 5_000, 'the last wait is cut short to end at the deadline: the whole budget is spent');
   assert.equal(s.context.rejection?.transient, true);
 });
 

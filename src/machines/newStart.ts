@@ -45,15 +45,21 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
   const policyOf = (call: string): RetryPolicy =>
     options.retry?.[call as StepName | ActionCall] ?? (isStepName(call) ? stepByName(call).retry : FOREVER);
 
+  /** When a failed call is tried again: after its backoff, and never past the in-request deadline. */
+  const retryAt = (call: string, context: NewStartContext, at: number, jitter: number): number => {
+    const next = at + retryDelay(policyOf(call), context.call.attempts, jitter);
+    return SYNC_STEPS.has(call) ? Math.min(next, context.syncDeadlineAt) : next;
+  };
+
   const machine = setup({
     types: {} as { context: NewStartContext; events: NewStartEvent; input: NewStartInput | undefined },
     guards: {
       canRetry: ({ context, event }, params: { call: string }) => {
         if (event.type !== 'step.failed' || !event.error.transient) return false;
-        const policy = policyOf(params.call);
-        const retryAt = event.at + retryDelay(policy, context.call.attempts, event.jitter);
-        if (SYNC_STEPS.has(params.call)) return retryAt <= context.syncDeadlineAt;
-        return event.at - (context.call.firstFailureAt ?? event.at) < policy.budgetMs;
+        // The synchronous part spends its whole in-request budget: a last wait that would pass the
+        // deadline is cut short to end at it (see retryAt).
+        if (SYNC_STEPS.has(params.call)) return event.at < context.syncDeadlineAt;
+        return event.at - (context.call.firstFailureAt ?? event.at) < policyOf(params.call).budgetMs;
       },
       occupantFound: ({ event }) => event.type === 'step.done' && event.output.occupantId !== undefined,
       complimentary: ({ context }) => context.complimentary,
@@ -88,7 +94,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       })),
       scheduleRetry: assign(({ context, event }, params: { call: string }) => {
         if (event.type !== 'step.failed') return {};
-        const nextAttemptAt = event.at + retryDelay(policyOf(params.call), context.call.attempts, event.jitter);
+        const nextAttemptAt = retryAt(params.call, context, event.at, event.jitter);
         const call = { ...context.call, firstFailureAt: context.call.firstFailureAt ?? event.at, nextAttemptAt };
         const isStep = context.current?.step === params.call && context.current.status === EventStatus.processing;
         return {
