@@ -53,7 +53,7 @@ test('the OpenAPI document lists every endpoint of API.md, and the docs page is 
     'GET /v1/notifications', 'GET /v1/notifications/stream', 'GET /v1/subscriptions/{itemId}', 'GET /v1/subscriptions/{itemId}/stream',
     'POST /v1/subscriptions/{itemId}/cancel', 'GET /v1/events', 'GET /v1/events/{eventId}', 'PATCH /v1/events/{eventId}',
     'POST /v1/events/{eventId}/reprocess', 'POST /v1/events/{eventId}/close', 'GET /v1/machines', 'GET /v1/machines/{name}',
-    'GET /v1/machines/{name}/mermaid', 'GET /v1/items/{itemId}/state',
+    'GET /v1/machines/{name}/mermaid', 'GET /v1/items/{itemId}/state', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /docs',
   ]) {
     assert.ok(operations.includes(expected), `${expected} is documented`);
   }

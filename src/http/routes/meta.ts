@@ -38,6 +38,14 @@ export function metaRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics }
   );
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.get('/docs', (c) => c.html(docsPage));
+  // These answer without a credential and outside the validating routes; the document lists them too.
+  const open = (path: string, description: string, type: string, schema: z.ZodType) =>
+    app.openAPIRegistry.registerPath({ method: 'get', path, tags: ['engineering'], security: [], responses: { 200: { description, content: { [type]: { schema } } } } });
+  open('/healthz', 'The process is up', 'application/json', z.object({ status: z.literal('ok') }));
+  open('/readyz', 'Recovery is done and requests are served (503 `recovering` before)', 'application/json', z.object({ status: z.enum(['ready', 'recovering']) }));
+  open('/metrics', 'Prometheus metrics', 'text/plain', z.string());
+  open('/openapi.json', 'This document', 'application/json', z.record(z.string(), z.unknown()));
+  open('/docs', 'A page that renders this document', 'text/html', z.string());
 
   app.openapi(
     route({
