@@ -3,20 +3,20 @@
 import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { createApp, serveApp, type RunningServer } from './http/index.ts';
-import { openProduct } from './product.ts';
+import { openProduct, type Product } from './product.ts';
 import { runDemo } from './demo.ts';
 import { banner } from './banner.ts';
 
 let config: Config;
+let product: Product;
 try {
   config = loadConfig();
+  product = openProduct(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`configuration: ${error.message}`);
   process.exit(1);
 }
-
-const product = openProduct(config);
 
 if (process.argv.includes('--demo')) {
   const recovery = await product.engine.start();

@@ -1,7 +1,8 @@
 // The product assembled from its configuration: the store, the simulated third parties over their
 // own store, and the engine. `npm start`, the benchmarks and the crash tests all build it here.
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { createAccess, createEngine, type Access, type Engine, type EngineOptions } from './engine/index.ts';
 import { createSimulators, type Simulators } from './sim/index.ts';
 import { openStore, openThirdPartyStore, type EngineStore } from './store/index.ts';
@@ -19,6 +20,7 @@ export interface Product {
 
 /** Opens the stores in `config.dataDir` and builds the engine; call `engine.start()` next. */
 export function openProduct(config: Config, engineOptions: Partial<EngineOptions> = {}): Product {
+  checkDataDir(config.dataDir);
   const store = openStore(config.dataDir);
   const thirdParty = openThirdPartyStore(join(config.dataDir, 'third-parties'));
   const sims = createSimulators({ store: thirdParty, latencyMs: config.simLatencyMs, failureRate: config.simFailureRate, seed: config.simSeed });
@@ -40,4 +42,15 @@ export function openProduct(config: Config, engineOptions: Partial<EngineOptions
       await thirdParty.close();
     },
   };
+}
+
+/** A data directory that cannot be made or written is a configuration error naming DATA_DIR. */
+function checkDataDir(dir: string): void {
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`DATA_DIR "${dir}" is not a directory`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new ConfigError(`DATA_DIR "${dir}" cannot hold the stores: ${(error as Error).message}`);
+  }
 }

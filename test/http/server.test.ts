@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Agent, get } from 'node:http';
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_FLAGS } from '../../src/nodeFlags.ts';
@@ -122,4 +122,22 @@ test('SIGTERM during start-up: start-up finishes (the demo key is still shown on
   assert.equal(code, 0, output);
   assert.match(output, /Demo consumer app "demo", key/);
   assert.match(output, /"msg":"stopped"/);
+});
+
+test('a DATA_DIR that cannot hold the stores stops the start-up with a message naming it, exit 1', async (t) => {
+  const fresh = mkdtempSync(join(tmpdir(), 'server-datadir-'));
+  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const file = join(fresh, 'a-file');
+  writeFileSync(file, 'not a directory');
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+    env: { ...process.env, DATA_DIR: file, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise((resolve) => child.on('exit', (exit, signal) => resolve(exit ?? signal)));
+  assert.equal(code, 1, output);
+  assert.match(output, /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
+  assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
 });
