@@ -49,6 +49,24 @@ test('a split-mode purchase answers after STARTSTD and provisions every step onc
   assert.equal(world.engine.liveItems, 0, 'finished actors leave memory');
 });
 
+test("ADDRSTD's standardized addresses become the start's data and are what later steps send", async (t) => {
+  const world = await createWorld(t);
+  const messy = { line1: '  1   Main st ', unit: ' 4b', city: 'winston-SALEM', postalCode: ' 27101', country: 'US' };
+  const tidy = { line1: '1 Main st', unit: '4B', city: 'Winston-Salem', postalCode: '27101', country: 'US' };
+  const outcome = await world.purchase(purchaseBody({ deliveryAddress: messy, billingAddress: { ...messy, line1: '9 Elm  Rd' } }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  await world.settled(outcome.items[0].itemId);
+  const start = startOf(world, outcome.items[0].itemId);
+  const data = start.data as { deliveryAddress: object; billingAddress: object };
+  assert.deepEqual(data.deliveryAddress, tidy);
+  assert.deepEqual(data.billingAddress, { ...tidy, line1: '9 Elm Rd' });
+  const sent = (step: string) => start.children.find((e) => e.typeName === step)!.data as Record<string, unknown>;
+  const asked = (sent('ADDRSTD') as { deliveryAddress: { city: string; unit: string } }).deliveryAddress;
+  assert.deepEqual([asked.city, asked.unit], ['winston-SALEM', ' 4b'], 'ADDRSTD keeps what it was asked');
+  assert.deepEqual(sent('ADDADDRESSOCCUPANT').address, tidy);
+  assert.deepEqual(world.engine.getItem(outcome.items[0].itemId)?.status, 'complete');
+});
+
 test('a second purchase by the same email finds the occupant and skips CREATESUBSCRIBER', async (t) => {
   const world = await createWorld(t);
   const first = await world.purchase();

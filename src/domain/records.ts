@@ -57,7 +57,10 @@ export interface OrderRecord {
   createdAt: string;
 }
 
-/** One order item: a new start. Its data is written once and changed only by a CSR update. */
+/**
+ * One order item: a new start. Its data is written with the order, takes ADDRSTD's standardized
+ * addresses when the order commits, and is changed after that only by a CSR update.
+ */
 export interface ItemRecord {
   itemId: string;
   orderId: string;
@@ -75,6 +78,8 @@ export interface ItemRecord {
   paymentToken?: string;
   lookupStrategy: LookupStrategy;
   data: StartData;
+  /** The addresses as the purchase gave them, kept once ADDRSTD's replace them in `data`. */
+  enteredAddresses?: Pick<StartData, 'deliveryAddress' | 'billingAddress'>;
   createdAt: string;
 }
 

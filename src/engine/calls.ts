@@ -5,6 +5,7 @@ import {
   TransientError,
   callKey,
   ensureError,
+  type Address,
   type Connectors,
   type ItemRecord,
   type Offer,
@@ -33,15 +34,22 @@ const gateway = (connectors: Connectors, item: ItemRecord) => {
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+const ADDRESS_FIELDS = ['line1', 'line2', 'unit', 'city', 'postalCode', 'country'] as const;
+const sameAddress = (a: Address, b: Address) => ADDRESS_FIELDS.every((field) => a[field] === b[field]);
+
 const CALLS: Record<Exclude<StepName, 'STARTSTD'> | ActionCall, CallDefinition> = {
   ADDRSTD: {
-    request: ({ item }) => ({ deliveryAddress: item.data.deliveryAddress, billingAddress: item.data.billingAddress }),
+    request: ({ item }) => {
+      const { deliveryAddress, billingAddress } = item.enteredAddresses ?? item.data;
+      return { deliveryAddress, billingAddress };
+    },
+    // The standardized addresses go on as the start's data (orders.ts, at the commit).
     async invoke(connectors, request, { item }, key) {
-      await connectors.addresses.standardize({ address: request.deliveryAddress, field: 'deliveryAddress' }, { idempotencyKey: key, itemId: item.itemId });
-      if (request.billingAddress !== request.deliveryAddress) {
-        await connectors.addresses.standardize({ address: request.billingAddress, field: 'billingAddress' }, { idempotencyKey: `${key}/billing`, itemId: item.itemId });
-      }
-      return {};
+      const delivery = await connectors.addresses.standardize({ address: request.deliveryAddress, field: 'deliveryAddress' }, { idempotencyKey: key, itemId: item.itemId });
+      const billing = sameAddress(request.billingAddress, request.deliveryAddress)
+        ? delivery
+        : await connectors.addresses.standardize({ address: request.billingAddress, field: 'billingAddress' }, { idempotencyKey: `${key}/billing`, itemId: item.itemId });
+      return { standardized: { deliveryAddress: delivery.address, billingAddress: billing.address } };
     },
   },
   AUTHCC: {

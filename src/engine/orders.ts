@@ -105,16 +105,27 @@ async function runSyncPart(ctx: EngineContext, order: OrderRecord, items: ItemRe
   if (rejected) return abortOrder(ctx, order, rejected);
 
   const committedAt = clock();
+  // ADDRSTD's addresses become the start's data: what STARTSTD records, the later steps send and a
+  // CSR edits. They are written with the commit.
+  const standardizedItems = items.map((item, index) => withStandardizedAddresses(item, settled[index]));
+  for (const item of standardizedItems) runner.refreshItem(item);
   const placed: PlacedItem[] = items.map((item) => {
     const startEventId = newId(committedAt);
     const temporaryAccountNumber = ctx.temporaryAccountNumber();
     runner.send(item.itemId, { type: 'order.commit', at: committedAt, startEventId, temporaryAccountNumber, nextEventId: newId(committedAt) });
     return { itemId: item.itemId, startEventId, temporaryAccountNumber, status: 'in_progress' };
   });
-  runner.stage({ orders: [{ ...order, status: 'started' }], settledOrders: [orderId] });
+  runner.stage({ orders: [{ ...order, status: 'started' }], settledOrders: [orderId], items: standardizedItems });
   await runner.durable();
   if (!order.processSync) return { kind: 'accepted', orderId, items: placed };
   return awaitProvisioning(ctx, orderId, placed, deadlineAt);
+}
+
+function withStandardizedAddresses(item: ItemRecord, snapshot: Snapshot): ItemRecord {
+  const standardized = snapshot.context.refs.standardized;
+  if (!standardized) return item;
+  const { deliveryAddress, billingAddress } = item.data;
+  return { ...item, data: { ...item.data, ...standardized }, enteredAddresses: { deliveryAddress, billingAddress } };
 }
 
 function checkOffers(ctx: EngineContext, purchase: PurchaseInput): Offer[] {

@@ -1,5 +1,5 @@
 // The types of the new-start chart: its context (plain JSON), input, events and state meta.
-import type { ErrorCategory, EventStatus, RetryPolicy, StepName } from '../domain/index.ts';
+import type { Address, ErrorCategory, EventStatus, RetryPolicy, StepName } from '../domain/index.ts';
 
 /** Why a call failed, as the chart records it. */
 export interface CallError {
@@ -52,13 +52,24 @@ export interface Refs {
   voided?: boolean;
   refunded?: boolean;
   subscriptionStopped?: boolean;
+  /** ADDRSTD's addresses, which become the start's data when the order commits. */
+  standardized?: { deliveryAddress: Address; billingAddress: Address };
 }
 
 /** What a step's call may return into `refs`. */
 export type StepOutput = Partial<
   Pick<
     Refs,
-    'authorizationId' | 'authorizedAmount' | 'occupantId' | 'addressId' | 'subscriptionId' | 'accountNumber' | 'captureId' | 'capturedAmount' | 'paymentId'
+    | 'standardized'
+    | 'authorizationId'
+    | 'authorizedAmount'
+    | 'occupantId'
+    | 'addressId'
+    | 'subscriptionId'
+    | 'accountNumber'
+    | 'captureId'
+    | 'capturedAmount'
+    | 'paymentId'
   >
 >;
 
