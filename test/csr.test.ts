@@ -15,8 +15,8 @@ async function failedStart(world: World, body = purchaseBody()) {
 const detail = (world: World, startEventId: string) => world.engine.getStartDetail(startEventId)!;
 const child = (world: World, startEventId: string, type: string) => detail(world, startEventId).children.filter((e) => e.typeName === type);
 
-async function refused(promise: Promise<unknown>, code: string) {
-  await assert.rejects(promise, (error: Refusal) => error instanceof Refusal && error.code === code);
+async function refused(promise: Promise<unknown>, code: string, message?: string) {
+  await assert.rejects(promise, (error: Refusal) => error instanceof Refusal && error.code === code, message);
 }
 
 test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name and reprocesses", async (t) => {
@@ -179,6 +179,27 @@ test('a shopper may cancel a complete item, and only a complete one', async (t) 
   await refused(world.engine.cancelItem(itemId), 'conflict');
   await world.settled(itemId);
   assert.equal(world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length, 1);
+});
+
+test('a cancel answers once the stop is recorded; during an outage it is refused as unavailable and the stop goes on', async (t) => {
+  const world = await createWorld(t, { cancelDeadlineMs: 300 });
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const itemId = outcome.items[0].itemId;
+  await world.settled(itemId);
+  await world.sims.controls.setOutage(true);
+  await refused(world.engine.cancelItem(itemId), 'unavailable');
+  assert.equal(world.engine.getItem(itemId)?.status, 'complete', 'complete until the circulation system records the stop');
+  await refused(world.engine.cancelItem(itemId), 'unavailable', 'asking again waits for the same stop');
+  const stops = () => world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length;
+  assert.equal(stops(), 0);
+  await world.sims.controls.setOutage(false);
+  for (let waited = 0; world.engine.getItem(itemId)?.status !== 'cancelled'; waited += 50) {
+    assert.ok(waited < 10_000, 'the stop is recorded once the outage ends');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(stops(), 1);
+  await refused(world.engine.cancelItem(itemId), 'conflict');
 });
 
 test('the Event Viewer list pages with a cursor, newest first', async (t) => {

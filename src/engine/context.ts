@@ -9,6 +9,8 @@ export interface EngineSettings {
   syncBudgetMs: number;
   /** How long a processSync purchase waits before answering as split mode would, in ms (default 10,000). */
   processSyncDeadlineMs: number;
+  /** How long a shopper's cancel waits for the circulation system to record the stop, in ms (default 10,000). */
+  cancelDeadlineMs: number;
   /** Number of shards items are grouped in by order (default 1). */
   shards: number;
 }

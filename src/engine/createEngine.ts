@@ -130,6 +130,7 @@ export function createEngine(options: EngineOptions): Engine {
     settings: {
       syncBudgetMs: options.syncBudgetMs ?? 5_000,
       processSyncDeadlineMs: options.processSyncDeadlineMs ?? 10_000,
+      cancelDeadlineMs: options.cancelDeadlineMs ?? 10_000,
       shards: options.shards ?? 1,
     },
     busy: new Set(),

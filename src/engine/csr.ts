@@ -15,6 +15,7 @@ import {
   type StartUpdate,
 } from '../domain/index.ts';
 import { itemStatusOf } from '../machines/index.ts';
+import { beforeDeadline } from './deadline.ts';
 import type { EngineContext } from './context.ts';
 import { eventData, eventRow } from './project.ts';
 import type { Snapshot } from './runner.ts';
@@ -136,11 +137,21 @@ export function closeStart(ctx: EngineContext, startEventId: string, operator: s
   });
 }
 
-/** A shopper's cancel of a complete item: the circulation system records a stop (SPEC §5). */
+/**
+ * A shopper's cancel of a complete item (SPEC §5): answers once the circulation system has recorded
+ * the stop and the item is cancelled. Past the deadline (an outage) it refuses as unavailable and
+ * the stop goes on; the item stays complete until then, so asking again waits for the same stop.
+ */
 export async function cancelItem(ctx: EngineContext, itemId: string) {
   return exclusively(ctx, itemId, 'complete', async (item) => {
-    ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() });
+    ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() }); // not taken when already stopping
     await ctx.runner.durable();
-    return itemView(item, ctx.runner.snapshotOf(itemId)!);
+    const stopped = await beforeDeadline(ctx.runner.waitFor(itemId, isCancelled), ctx.settings.cancelDeadlineMs);
+    if (!stopped || !isCancelled(stopped)) {
+      throw new Refusal('unavailable', 'the circulation system has not recorded the stop yet; the cancel goes on, ask again in a moment');
+    }
+    return itemView(item, stopped);
   });
 }
+
+const isCancelled = (snapshot: Snapshot) => itemStatusOf(snapshot.value) === 'cancelled';

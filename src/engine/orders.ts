@@ -12,6 +12,7 @@ import {
   type PurchaseInput,
 } from '../domain/index.ts';
 import { itemStatusOf, statePath } from '../machines/index.ts';
+import { beforeDeadline } from './deadline.ts';
 import type { IdempotencyRecord } from '../store/index.ts';
 import { syncSettled, type EngineContext } from './context.ts';
 import type { Snapshot } from './runner.ts';
@@ -250,15 +251,10 @@ const finished = (snapshot: Snapshot) => {
 /** A processSync order's answer: at its end, or as split mode once the request's deadline passes. */
 async function awaitProvisioning(ctx: EngineContext, orderId: string, placed: PlacedItem[], deadlineAt: number): Promise<OrderOutcome> {
   const { runner, clock } = ctx;
-  let timer: NodeJS.Timeout | undefined;
   // The deadline counts from the request, so the synchronous part's retries are inside it.
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), Math.max(0, deadlineAt - clock()));
-  });
   const all = Promise.all(placed.map((item) => runner.waitFor(item.itemId, finished)));
-  const result = await Promise.race([all, deadline]);
-  clearTimeout(timer);
-  if (result === 'deadline') return { kind: 'accepted', orderId, items: placed };
+  const result = await beforeDeadline(all, deadlineAt - clock());
+  if (!result) return { kind: 'accepted', orderId, items: placed };
   const items = placed.map((item, index): PlacedItem => {
     const snapshot = result[index];
     const status = itemStatusOf(snapshot.value);

@@ -36,6 +36,7 @@ import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
 import { CallWatch, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
+import { beforeDeadline } from './deadline.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -230,7 +231,7 @@ export class Runner {
     }
     this.live.clear();
     await staged;
-    await withDeadline(Promise.all(answers), this.options.callTimeoutMs ?? 30_000);
+    await beforeDeadline(Promise.all(answers), this.options.callTimeoutMs ?? 30_000);
   }
 
   /** True once `stop()` was called: nothing more is written. */
@@ -374,12 +375,6 @@ export class Runner {
 
 function holdsOccupantStep(call: ActiveCall | null): boolean {
   return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
-}
-
-function withDeadline(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function crash(error: Error): void {

@@ -80,8 +80,9 @@ export function itemStatusOf(value: StateValue): ItemStatus | 'aborted' {
     leaf = key;
     node = typeof node === 'string' ? undefined : (node[key] as StateValue | undefined);
   }
-  if (top === 'complete') return 'complete';
-  if (top === 'cancelling' || top === 'cancelled') return 'cancelled';
+  // Cancelling is still complete: the subscription runs until the circulation system records the stop.
+  if (top === 'complete' || top === 'cancelling') return 'complete';
+  if (top === 'cancelled') return 'cancelled';
   if (top === 'closing' || top === 'closed') return 'closed';
   if (top === 'aborting' || top === 'aborted' || second === 'rejected') return 'aborted';
   if (leaf === 'failed') return 'failed';
