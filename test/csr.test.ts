@@ -34,6 +34,9 @@ test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name
   assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 3 }).items.map((e) => e.eventId), [startEventId]);
   assert.equal(start.accountNumber, item.temporaryAccountNumber, 'the grid shows the temporary number');
 
+  const unchanged = await world.engine.updateStart(startEventId, { subscriber: { lastName: "Doe's" } }, 'alice');
+  assert.equal((unchanged.data as any).subscriber.lastName, "Doe's", 'an update that changes nothing...');
+  assert.deepEqual(detail(world, startEventId).audit, [], '...writes no audit entry');
   const updated = await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'alice');
   assert.equal((updated.data as any).subscriber.lastName, 'Doe');
   const result = await world.engine.reprocessStart(startEventId, 'alice');

@@ -70,6 +70,8 @@ export function updateStart(ctx: EngineContext, startEventId: string, update: St
   return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
     const changes: AuditEntry['changes'] = [];
     const updated: ItemRecord = { ...item, data: applyUpdate(item.data, update, changes) };
+    // An update that changes nothing writes nothing, not even an audit entry.
+    if (changes.length === 0) return ctx.store.getEvent(startEventId)!;
     const start = snapshot.context.start!;
     const startRow = { ...eventRow(updated, snapshot.context, start), updatedAt: isoTime(ctx.clock()) };
     const data = eventData(updated, snapshot.context, start, undefined);

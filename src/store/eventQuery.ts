@@ -2,6 +2,7 @@
 // date range mapped onto event ids (ULIDs sort by creation time) and the other filters applied
 // to the rows.
 import { encodeTime } from 'ulid';
+import { Refusal } from '../domain/index.ts';
 import type { Tables } from './openStore.ts';
 import { accountNumberOf, dataOf, parentOf, rowOf, type EventRow as Row } from './eventRows.ts';
 import type { EventPage, EventQuery } from './types.ts';
@@ -64,6 +65,13 @@ function encodeCursor(eventId: string): string {
   return Buffer.from(eventId).toString('base64url');
 }
 
+const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
 function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString();
+  const eventId = Buffer.from(cursor, 'base64url').toString();
+  if (!EVENT_ID.test(eventId)) {
+    const message = 'is not a nextCursor a previous page gave';
+    throw new Refusal('invalid', `cursor ${message}`, { issues: [{ path: 'cursor', message }] });
+  }
+  return eventId;
 }

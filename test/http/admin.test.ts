@@ -41,7 +41,8 @@ test('event types list with toggles and change one at a time', async (t) => {
   const changed = await json(await h.request('PATCH', '/v1/event-types/3', { token: h.adminToken, body: { allowResubmit: false } }));
   assert.equal(changed.body.allowResubmit, false);
   assert.equal(changed.body.viewInEventViewer, true);
-  assert.equal((await h.request('PATCH', '/v1/event-types/99', { token: h.adminToken, body: {} })).status, 422);
+  assert.equal((await h.request('PATCH', '/v1/event-types/99', { token: h.adminToken, body: {} })).status, 404, 'no such type');
+  assert.equal((await h.request('PATCH', '/v1/event-types/x', { token: h.adminToken, body: {} })).status, 422, 'not a number');
 });
 
 test('offers: seeded, created (201), replaced (200), read, listed, validated', async (t) => {

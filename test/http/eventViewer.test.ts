@@ -117,6 +117,9 @@ test('list filters are validated: a bad type, status, time or limit is 422 namin
   const second = await json(await h.request('GET', `/v1/events?limit=2&cursor=${first.body.nextCursor}`, { token: csr }));
   assert.equal(second.body.items.length, 1);
   assert.equal(second.body.nextCursor, null);
+  const garbage = await json(await h.request('GET', '/v1/events?cursor=not-a-cursor', { token: csr }));
+  assert.equal(garbage.status, 422);
+  assert.deepEqual(garbage.body.errors.map((e: { path: string }) => e.path), ['cursor']);
 });
 
 test('two CSRs acting at once over HTTP: one wins, the other gets 409', async (t) => {

@@ -70,12 +70,16 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, { engine, access, sims }: 
       method: 'patch',
       path: '/v1/event-types/{code}',
       request: {
-        params: z.object({ code: z.coerce.number().int().refine((code) => stepByCode(code) !== undefined, 'is not an event type code') }),
+        params: z.object({ code: z.coerce.number().int() }),
         ...body(z.strictObject({ viewInEventViewer: z.boolean().optional(), allowResubmit: z.boolean().optional() })),
       },
-      responses: { 200: json('The type', eventTypeSchema), ...problems(401, 403, 422) },
+      responses: { 200: json('The type', eventTypeSchema), ...problems(401, 403, 404, 422) },
     }),
-    async (c) => c.json(await engine.setEventTypeToggles(c.req.valid('param').code, c.req.valid('json')), 200),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      if (!stepByCode(code)) throw new ProblemError('not-found', `no event type has code ${code}`);
+      return c.json(await engine.setEventTypeToggles(code, c.req.valid('json')), 200);
+    },
   );
 
   const offerParams = z.object({ offerId: id });
