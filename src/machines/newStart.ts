@@ -131,7 +131,9 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       recordStart: assign(({ context, event }) => {
         if (event.type !== 'order.commit') return {};
         const start: Execution = { ...execution(event.startEventId, 'STARTSTD', event.at), status: EventStatus.success };
-        return { start, refs: { ...context.refs, temporaryAccountNumber: event.temporaryAccountNumber } };
+        // ADDRSTD's addresses are the item's data from the commit on (orders.ts): no need to carry them.
+        const { standardized: _inItemData, ...refs } = context.refs;
+        return { start, refs: { ...refs, temporaryAccountNumber: event.temporaryAccountNumber } };
       }),
       beginReprocess: assign(({ context, event }) => {
         if (event.type !== 'csr.reprocess' || !context.current || !context.start) return {};

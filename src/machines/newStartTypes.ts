@@ -52,7 +52,7 @@ export interface Refs {
   voided?: boolean;
   refunded?: boolean;
   subscriptionStopped?: boolean;
-  /** ADDRSTD's addresses, which become the start's data when the order commits. */
+  /** ADDRSTD's addresses, until the order commits and they become the item's data. */
   standardized?: { deliveryAddress: Address; billingAddress: Address };
 }
 
