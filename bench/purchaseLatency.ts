@@ -2,32 +2,13 @@
 // directory, N purchases with C in flight through POST /v1/purchases (split mode: the answer comes
 // after the synchronous part is flushed), each timed from send to full answer. Median of runs.
 //   npm run bench:latency -- [purchases=2000] [concurrency=32] [runs=3]
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '../src/nodeFlags.ts';
+import { startServer } from '../test/helpers/serverChild.ts';
+import { median } from './stats.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const TOKEN = 'bench-operator-token-0123456789';
-
-async function startServer(dataDir: string) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', OPERATOR_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Provisioning engine on (http:\/\/localhost:\d+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', () => reject(new Error(`the server exited:\n${output}`)));
-  });
-  return { url, child };
-}
 
 interface RunResult {
   purchases: number;
@@ -41,10 +22,8 @@ interface RunResult {
 
 async function runOnce(purchases: number, concurrency: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-latency-'));
-  const { url, child } = await startServer(dataDir);
-  const post = (path: string, token: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const { apiKey } = (await (await post('/v1/consumer-apps', TOKEN, { id: 'bench', name: 'Bench' })).json()) as { apiKey: string };
+  const server = await startServer(dataDir, { OPERATOR_TOKEN: TOKEN });
+  const { apiKey } = (await (await server.request('POST', '/v1/consumer-apps', { token: TOKEN, body: { id: 'bench', name: 'Bench' } })).json()) as { apiKey: string };
   const times: number[] = [];
   let next = 0;
   let failures = 0;
@@ -61,7 +40,7 @@ async function runOnce(purchases: number, concurrency: number): Promise<RunResul
           items: [{ offerId: 'daily-digital' }],
         };
         const sent = performance.now();
-        const response = await post('/v1/purchases', apiKey, body, { 'idempotency-key': `k${i}` });
+        const response = await server.request('POST', '/v1/purchases', { token: apiKey, body, headers: { 'idempotency-key': `k${i}` } });
         await response.arrayBuffer();
         times.push(performance.now() - sent);
         if (response.status !== 202) failures += 1;
@@ -69,8 +48,8 @@ async function runOnce(purchases: number, concurrency: number): Promise<RunResul
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.on('exit', resolve));
+  server.child.kill('SIGTERM');
+  await server.exited;
   rmSync(dataDir, { recursive: true, force: true });
   times.sort((a, b) => a - b);
   const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10;
@@ -80,9 +59,9 @@ async function runOnce(purchases: number, concurrency: number): Promise<RunResul
 const [purchasesText = '2000', concurrencyText = '32', runsText = '3'] = process.argv.slice(2);
 const runs: RunResult[] = [];
 for (let run = 0; run < Number(runsText); run++) runs.push(await runOnce(Number(purchasesText), Number(concurrencyText)));
-const median = (key: 'p50Ms' | 'p99Ms' | 'answersPerSecond') => [...runs].map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+const medianOf = (key: 'p50Ms' | 'p99Ms' | 'answersPerSecond') => median(runs.map((r) => r[key]));
 console.table(runs);
-const summary = { p50Ms: median('p50Ms'), p99Ms: median('p99Ms'), answersPerSecond: median('answersPerSecond') };
+const summary = { p50Ms: medianOf('p50Ms'), p99Ms: medianOf('p99Ms'), answersPerSecond: medianOf('answersPerSecond') };
 console.log(`median of ${runs.length} fresh servers: p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${summary.answersPerSecond} answers/s`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'purchase-latency.json'), JSON.stringify({ at: new Date().toISOString(), runs, median: summary }, null, 2));
