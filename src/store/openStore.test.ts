@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { EventRecord, EventStatus } from '../domain/index.ts';
+import { open } from 'lmdb';
 import { openStore } from './openStore.ts';
 import type { EngineStore } from './types.ts';
 
@@ -80,6 +81,32 @@ test("a child event shows its start's account number: the temporary one until th
   assert.equal(store.getEvent(child.eventId)?.accountNumber, '1000077');
   assert.deepEqual(store.listChildEvents(start.eventId).map((e) => e.accountNumber), ['1000077']);
   assert.deepEqual(store.listEvents({ typeCode: 1103, status: 2 }).items.map((e) => e.accountNumber), ['1000077']);
+});
+
+test('events written in the first stored format (one object per row) are moved to the current one on open', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-legacy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const legacy = open({ path: join(dir, 'engine'), maxDbs: 32, compression: false, encoder: { useRecords: false } });
+  const options = { compression: false, encoder: { useRecords: false } };
+  const { data: _data, ...start } = event({ status: 3, errorMessage: 'lastName contains "\'"' });
+  const { data: _childData, ...child } = event({ typeCode: 1103, typeName: 'CREATESUBSCRIBER', parentEventId: start.eventId, status: 3 });
+  const rows = legacy.openDB({ name: 'events', ...options });
+  const data = legacy.openDB({ name: 'event-data', ...options });
+  const index = legacy.openDB({ name: 'event-index', ...options });
+  for (const row of [start, child]) rows.putSync(row.eventId, row);
+  data.putSync(start.eventId, { subscriber: { lastName: "Doe's" } });
+  index.putSync(['s', 3, 3, start.eventId], null);
+  index.putSync(['c', start.eventId, child.eventId], null);
+  await legacy.close();
+
+  let store = openStore(dir);
+  assert.deepEqual(store.getEvent(start.eventId), { ...start, data: { subscriber: { lastName: "Doe's" } } });
+  assert.deepEqual(ids(store.listEvents({ typeCode: 3, status: 3 }).items), [start.eventId]);
+  assert.deepEqual(store.listChildEvents(start.eventId), [{ ...child, accountNumber: start.accountNumber, data: null }]);
+  await store.close();
+  store = openStore(dir);
+  assert.equal(store.getEvent(start.eventId)?.errorMessage, start.errorMessage, 'still there after a second open');
+  await store.close();
 });
 
 test('filters by app, error text, account number and creation time', async (t) => {

@@ -18,6 +18,7 @@ import {
   type SessionRecord,
 } from '../domain/index.ts';
 import { listEvents, readEvent } from './eventQuery.ts';
+import { migrateEventRows } from './migrations.ts';
 import { factsOf, statusOf, type StoredFacts, type StoredStatus } from './eventRows.ts';
 import type { Batch, EngineStore, IdempotencyRecord, StoredItemState } from './types.ts';
 
@@ -126,6 +127,8 @@ export function openStore(dataDir: string): EngineStore {
       t.config.putSync(['meta', 'seeded'], true);
     });
   }
+
+  migrateEventRows(t);
 
   const withData = (eventId: string): EventRecord | undefined => {
     const found = readEvent(t, eventId);
