@@ -10,6 +10,7 @@ test('every variable has a default', () => {
     simSeed: 1,
     syncBudgetMs: 5_000,
     processSyncDeadlineMs: 10_000,
+    cancelDeadlineMs: 10_000,
     port: 3000,
     operatorToken: undefined,
     logLevel: 'info',
@@ -23,5 +24,6 @@ test('an invalid value names its variable', () => {
   assert.throws(() => loadConfig({ PORT: '70000' }), /^ConfigError: PORT/);
   assert.throws(() => loadConfig({ OPERATOR_TOKEN: 'short' }), /OPERATOR_TOKEN/);
   assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+  assert.throws(() => loadConfig({ CANCEL_DEADLINE_MS: '-1' }), /CANCEL_DEADLINE_MS/);
   assert.equal(loadConfig({ OPERATOR_TOKEN: 'a-long-enough-token', LOG_LEVEL: 'warn', PORT: '0' }).operatorToken, 'a-long-enough-token');
 });

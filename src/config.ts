@@ -15,6 +15,8 @@ export interface Config {
   syncBudgetMs: number;
   /** PROCESS_SYNC_DEADLINE_MS: how long a processSync purchase may wait (default 10,000). */
   processSyncDeadlineMs: number;
+  /** CANCEL_DEADLINE_MS: how long a shopper's cancel waits for the stop to be recorded (default 10,000). */
+  cancelDeadlineMs: number;
   /** PORT: the HTTP port (default 3000; 0 picks a free one). */
   port: number;
   /** OPERATOR_TOKEN: bearer token of the operator `admin` (default: a random one, printed at start-up). */
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simSeed: number(env, 'SIM_SEED', 1, 0, 2 ** 32 - 1),
     syncBudgetMs: number(env, 'SYNC_BUDGET_MS', 5_000, 0, 600_000),
     processSyncDeadlineMs: number(env, 'PROCESS_SYNC_DEADLINE_MS', 10_000, 0, 600_000),
+    cancelDeadlineMs: number(env, 'CANCEL_DEADLINE_MS', 10_000, 0, 600_000),
     port: number(env, 'PORT', 3000, 0, 65_535),
     operatorToken: operatorToken(env),
     logLevel: logLevel(env),

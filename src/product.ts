@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, type Config } from './config.ts';
 import { createAccess, createEngine, type Access, type Engine, type EngineOptions } from './engine/index.ts';
 import { createSimulators, type Simulators } from './sim/index.ts';
-import { openStore, openThirdPartyStore, type EngineStore } from './store/index.ts';
+import { openStore, openThirdPartyStore, type EngineStore, type ThirdPartyStore } from './store/index.ts';
 
 /** A running product. */
 export interface Product {
@@ -20,15 +20,14 @@ export interface Product {
 
 /** Opens the stores in `config.dataDir` and builds the engine; call `engine.start()` next. */
 export function openProduct(config: Config, engineOptions: Partial<EngineOptions> = {}): Product {
-  checkDataDir(config.dataDir);
-  const store = openStore(config.dataDir);
-  const thirdParty = openThirdPartyStore(join(config.dataDir, 'third-parties'));
+  const { store, thirdParty } = openStores(config.dataDir);
   const sims = createSimulators({ store: thirdParty, latencyMs: config.simLatencyMs, failureRate: config.simFailureRate, seed: config.simSeed });
   const engine = createEngine({
     store,
     connectors: sims.connectors,
     syncBudgetMs: config.syncBudgetMs,
     processSyncDeadlineMs: config.processSyncDeadlineMs,
+    cancelDeadlineMs: config.cancelDeadlineMs,
     ...engineOptions,
   });
   return {
@@ -44,13 +43,21 @@ export function openProduct(config: Config, engineOptions: Partial<EngineOptions
   };
 }
 
-/** A data directory that cannot be made or written is a configuration error naming DATA_DIR. */
-function checkDataDir(dir: string): void {
-  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`DATA_DIR "${dir}" is not a directory`);
+/** Both stores; a data directory that cannot hold them is a configuration error naming DATA_DIR. */
+function openStores(dir: string): { store: EngineStore; thirdParty: ThirdPartyStore } {
+  const refuse = (why: string) => new ConfigError(`DATA_DIR "${dir}" ${why}`);
+  let found;
+  try {
+    found = statSync(dir, { throwIfNoEntry: false });
+  } catch (error) {
+    throw refuse(`cannot hold the stores: ${(error as Error).message}`);
+  }
+  if (found && !found.isDirectory()) throw refuse('is not a directory');
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.R_OK | constants.W_OK);
+    return { store: openStore(dir), thirdParty: openThirdPartyStore(join(dir, 'third-parties')) };
   } catch (error) {
-    throw new ConfigError(`DATA_DIR "${dir}" cannot hold the stores: ${(error as Error).message}`);
+    throw refuse(`cannot hold the stores: ${(error as Error).message}`);
   }
 }

@@ -129,15 +129,19 @@ test('a DATA_DIR that cannot hold the stores stops the start-up with a message n
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
   const file = join(fresh, 'a-file');
   writeFileSync(file, 'not a directory');
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
-    env: { ...process.env, DATA_DIR: file, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const code = await new Promise((resolve) => child.on('exit', (exit, signal) => resolve(exit ?? signal)));
-  assert.equal(code, 1, output);
-  assert.match(output, /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
-  assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+  const start = async (dataDir: string) => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise((resolve) => child.on('exit', (exit, signal) => resolve(exit ?? signal)));
+    assert.equal(code, 1, output);
+    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+    return output;
+  };
+  assert.match(await start(file), /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
+  assert.match(await start(join(file, 'below')), /^configuration: DATA_DIR ".*a-file\/below" cannot hold the stores: ENOTDIR/m);
 });
