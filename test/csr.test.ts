@@ -1,7 +1,7 @@
 // Failed starts in the Event Viewer (SPEC §3, §6): update, reprocess, close, toggles, races.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Refusal } from '../src/domain/index.ts';
+import { PermanentError, Refusal } from '../src/domain/index.ts';
 import { createWorld, purchaseBody, type World } from './helpers/world.ts';
 
 async function failedStart(world: World, body = purchaseBody()) {
@@ -115,6 +115,23 @@ test('close before capture voids the authorization and stops the subscription; r
   assert.equal(world.engine.listEvents({ typeCode: 3, status: 9 }).items.length, 1);
   await refused(world.engine.reprocessStart(startEventId, 'dave'), 'conflict');
   await refused(world.engine.closeStart(startEventId, 'dave'), 'conflict');
+});
+
+test('a close whose stop the circulation system refuses for good still closes, and tells the shopper so', async (t) => {
+  const world = await createWorld(t, {
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      circulation: Object.assign(Object.create(connectors.circulation), {
+        stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', 'the circulation system refuses to stop this account')),
+      }),
+    }),
+  });
+  const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));
+  await world.engine.closeStart(startEventId, 'dave');
+  const view = await world.settled(item.itemId);
+  assert.equal(view.status, 'closed');
+  assert.equal(view.errorMessage, 'Customer service closed this start; its subscription could not be stopped, and customer service has been told.');
+  assert.ok(world.sims.controls.ledger({ itemId: item.itemId }).some((e) => e.operation === 'void'), 'the rest of the compensation ran');
 });
 
 test('close after capture (tok_update_fail) refunds it', async (t) => {

@@ -142,7 +142,8 @@ export function closeStart(ctx: EngineContext, startEventId: string, operator: s
 /**
  * A shopper's cancel of a complete item (SPEC §5): answers once the circulation system has recorded
  * the stop and the item is cancelled. Past the deadline (an outage) it refuses as unavailable and
- * the stop goes on; the item stays complete until then, so asking again waits for the same stop.
+ * the stop goes on; the item stays complete until then (asking again meanwhile waits for the same
+ * stop), and a cancel asked once it is cancelled is refused as for any cancelled item (409).
  */
 export async function cancelItem(ctx: EngineContext, itemId: string) {
   return exclusively(ctx, itemId, 'complete', async (item) => {
@@ -150,7 +151,7 @@ export async function cancelItem(ctx: EngineContext, itemId: string) {
     await ctx.runner.durable();
     const stopped = await beforeDeadline(ctx.runner.waitFor(itemId, isCancelled), ctx.settings.cancelDeadlineMs);
     if (!stopped || !isCancelled(stopped)) {
-      throw new Refusal('unavailable', 'the circulation system has not recorded the stop yet; the cancel goes on, ask again in a moment');
+      throw new Refusal('unavailable', 'the circulation system has not recorded the stop yet; it goes on, and the subscription becomes cancelled once it is recorded');
     }
     return itemView(item, stopped);
   });

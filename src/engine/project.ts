@@ -13,6 +13,15 @@ export const CLOSED_MESSAGE = 'Customer service closed this start; no subscripti
 /** The message for a start closed after ADDSUBSCRIPTION: the subscription existed, and close stopped it. */
 export const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; its subscription was stopped.';
 
+/** The message for a start closed after ADDSUBSCRIPTION whose stop the circulation system refused for good. */
+export const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service has been told.';
+
+/** What a closed item tells the shopper: whether a subscription had been made, and if so whether it was stopped. */
+function closedMessage(refs: NewStartContext['refs']): string {
+  if (refs.accountNumber === undefined) return CLOSED_MESSAGE;
+  return refs.subscriptionStopped ? CLOSED_AFTER_SUBSCRIPTION_MESSAGE : CLOSED_STOP_REFUSED_MESSAGE;
+}
+
 /** The rows one transition changes. */
 export interface Projection {
   events: EventWrite[];
@@ -88,7 +97,7 @@ export function projectTransition(item: ItemRecord, prev: NewStartContext | null
 /** The error message a shopper and the order see for an item at a status. */
 export function itemErrorMessage(status: ItemStatus | 'aborted', context: NewStartContext): string | null {
   if (status === 'failed') return context.current?.error?.message ?? null;
-  if (status === 'closed') return context.refs.accountNumber === undefined ? CLOSED_MESSAGE : CLOSED_AFTER_SUBSCRIPTION_MESSAGE;
+  if (status === 'closed') return closedMessage(context.refs);
   return null;
 }
 

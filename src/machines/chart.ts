@@ -83,7 +83,10 @@ export function itemStatusOf(value: StateValue): ItemStatus | 'aborted' {
   // Cancelling is still complete: the subscription runs until the circulation system records the stop.
   if (top === 'complete' || top === 'cancelling') return 'complete';
   if (top === 'cancelled') return 'cancelled';
-  if (top === 'closing' || top === 'closed') return 'closed';
+  // Closing is still failed for the shopper until the compensation is done, so the closed message
+  // can say what it did.
+  if (top === 'closing') return 'failed';
+  if (top === 'closed') return 'closed';
   if (top === 'aborting' || top === 'aborted' || second === 'rejected') return 'aborted';
   if (leaf === 'failed') return 'failed';
   return 'in_progress';

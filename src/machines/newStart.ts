@@ -40,6 +40,11 @@ function giveUpError(call: string, error: CallError, context: NewStartContext, a
   };
 }
 
+/** True once a compensation call was refused for good (a permanent error, or retries spent). */
+function refusedForGood(context: NewStartContext, action: ActionCall): boolean {
+  return context.actionErrors.some((error) => error.action === action);
+}
+
 /** Builds the new-start chart with the given retry policies. */
 export function createNewStartMachine(options: NewStartOptions = {}) {
   const policyOf = (call: string): RetryPolicy =>
@@ -63,10 +68,12 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       },
       occupantFound: ({ event }) => event.type === 'step.done' && event.output.occupantId !== undefined,
       complimentary: ({ context }) => context.complimentary,
-      mustStopSubscription: ({ context }) => context.refs.accountNumber !== undefined && !context.refs.subscriptionStopped,
-      mustRefund: ({ context }) => context.refs.captureId !== undefined && !context.refs.refunded,
+      // A compensation the third party refused for good is not asked again: the item closes anyway.
+      mustStopSubscription: ({ context }) =>
+        context.refs.accountNumber !== undefined && !context.refs.subscriptionStopped && !refusedForGood(context, 'stop-subscription'),
+      mustRefund: ({ context }) => context.refs.captureId !== undefined && !context.refs.refunded && !refusedForGood(context, 'refund'),
       mustVoid: ({ context }) =>
-        context.refs.authorizationAttempted === true && context.refs.captureId === undefined && !context.refs.voided,
+        context.refs.authorizationAttempted === true && context.refs.captureId === undefined && !context.refs.voided && !refusedForGood(context, 'void'),
     },
     actions: {
       beginExecution: assign(({ context, event }, params: { step: StepName }) => {
