@@ -229,8 +229,9 @@ export function createEngine(options: EngineOptions): Engine {
       return found;
     },
     listEvents(query) {
-      if (!store.getEventTypeToggles(query.typeCode).viewInEventViewer) return { items: [], nextCursor: null };
-      return store.listEvents(query);
+      // The query runs even for a hidden type, so a bad cursor is refused the same way.
+      const page = store.listEvents(query);
+      return store.getEventTypeToggles(query.typeCode).viewInEventViewer ? page : { items: [], nextCursor: null };
     },
     getStartDetail(eventId) {
       const detail = eventDetail(eventId);

@@ -222,12 +222,7 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
   });
   // Answer once every authorization of the order is voided, or once the in-request budget is
   // spent: a void the gateway keeps refusing goes on durably in the background.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))),
-    new Promise((resolve) => (timer = setTimeout(resolve, ctx.settings.syncBudgetMs))),
-  ]);
-  clearTimeout(timer);
+  await beforeDeadline(Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))), ctx.settings.syncBudgetMs);
   throw rejectionRefusal(rejected);
 }
 

@@ -35,7 +35,7 @@ export interface Tables {
   unfinished: Database<true, Key>;
   /** eventId → what changes with the status (eventRows.ts). */
   events: Database<StoredStatus, string>;
-  /** eventId → the event's facts and the event-log data the step used, written once. */
+  /** eventId → the event's facts and the event-log data the step used, written at creation (and on a CSR's edit). */
   facts: Database<StoredFacts, string>;
   /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
   index: Database<string | null, Key>;

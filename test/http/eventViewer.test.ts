@@ -120,6 +120,8 @@ test('list filters are validated: a bad type, status, time or limit is 422 namin
   const garbage = await json(await h.request('GET', '/v1/events?cursor=not-a-cursor', { token: csr }));
   assert.equal(garbage.status, 422);
   assert.deepEqual(garbage.body.errors.map((e: { path: string }) => e.path), ['cursor']);
+  const appended = await json(await h.request('GET', `/v1/events?limit=2&cursor=${first.body.nextCursor}!!`, { token: csr }));
+  assert.equal(appended.status, 422, 'a real cursor with characters added is not one a page gave');
 });
 
 test('two CSRs acting at once over HTTP: one wins, the other gets 409', async (t) => {

@@ -39,10 +39,13 @@ export function metaRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics }
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.get('/docs', (c) => c.html(docsPage));
   // These answer without a credential and outside the validating routes; the document lists them too.
-  const open = (path: string, description: string, type: string, schema: z.ZodType) =>
-    app.openAPIRegistry.registerPath({ method: 'get', path, tags: ['engineering'], security: [], responses: { 200: { description, content: { [type]: { schema } } } } });
+  const answer = (description: string, type: string, schema: z.ZodType) => ({ description, content: { [type]: { schema } } });
+  const open = (path: string, description: string, type: string, schema: z.ZodType, more: Record<number, ReturnType<typeof answer>> = {}) =>
+    app.openAPIRegistry.registerPath({ method: 'get', path, tags: ['engineering'], security: [], responses: { 200: answer(description, type, schema), ...more } });
   open('/healthz', 'The process is up', 'application/json', z.object({ status: z.literal('ok') }));
-  open('/readyz', 'Recovery is done and requests are served (503 `recovering` before)', 'application/json', z.object({ status: z.enum(['ready', 'recovering']) }));
+  open('/readyz', 'Recovery is done and requests are served', 'application/json', z.object({ status: z.literal('ready') }), {
+    503: answer('Recovery after a restart is still running', 'application/json', z.object({ status: z.literal('recovering') })),
+  });
   open('/metrics', 'Prometheus metrics', 'text/plain', z.string());
   open('/openapi.json', 'This document', 'application/json', z.record(z.string(), z.unknown()));
   open('/docs', 'A page that renders this document', 'text/html', z.string());
