@@ -175,6 +175,18 @@ test('the processSync deadline counts from the request: time spent in the synchr
   await world.sims.controls.setOutage(false);
 });
 
+test('a shutdown answers a processSync purchase still waiting for provisioning as split mode, at once', async (t) => {
+  const world = await createWorld(t, { processSyncDeadlineMs: 60_000 });
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  await world.sims.controls.setOutage(true);
+  const placing = world.purchase(purchaseBody(), 'k-down', 'lte');
+  while (world.engine.listEvents({ typeCode: 3, status: 2 }).items.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  world.engine.releaseWaits();
+  const stuck = new Promise<'still waiting'>((resolve) => setTimeout(resolve, 3_000, 'still waiting'));
+  const outcome = await Promise.race([placing, stuck]);
+  assert.equal(typeof outcome === 'object' && outcome.kind, 'accepted');
+});
+
 test('issue-review-2: a key whose order started but whose answer was never kept answers as split mode after a restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

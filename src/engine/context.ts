@@ -1,6 +1,7 @@
 // What the engine's parts share: the store, the runner, the clock and id sources, and settings.
 import type { EngineStore } from '../store/index.ts';
 import type { Runner, Snapshot } from './runner.ts';
+import type { Release } from './deadline.ts';
 import { statePath } from '../machines/index.ts';
 
 /** Settings with their defaults applied. */
@@ -28,6 +29,8 @@ export interface EngineContext {
   busy: Set<string>;
   /** Idempotency keys (`app NUL key`) whose first request is still running in this process. */
   inFlight: Set<string>;
+  /** Requests that wait on provisioning wait through this, so a shutdown can answer them at once. */
+  waits: Release;
 }
 
 /** True once an item's synchronous part is over: at STARTSTD waiting for its order, or rejected. */

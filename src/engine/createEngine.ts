@@ -24,6 +24,7 @@ import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
 import { itemView, progressOf } from './views.ts';
 import { customerKey } from './project.ts';
 import { ulidFactory } from './ids.ts';
+import { Release } from './deadline.ts';
 
 /** What the engine is built from; every field but `store` and `connectors` has a default. */
 export interface EngineOptions extends Partial<EngineSettings> {
@@ -100,6 +101,11 @@ export interface Engine {
   readonly transitions: number;
   /** Stops timers and actors and waits for staged writes; the store stays open. */
   stop(): Promise<void>;
+  /**
+   * Answers every request that waits on provisioning now, as its deadline would (a processSync
+   * purchase as split mode, a cancel as unavailable): the server is going down.
+   */
+  releaseWaits(): void;
 }
 
 /** Builds an engine over a store and connectors. */
@@ -135,6 +141,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     busy: new Set(),
     inFlight: new Set(),
+    waits: new Release(),
   };
   const { store } = options;
   let ready = false;
@@ -252,7 +259,9 @@ export function createEngine(options: EngineOptions): Engine {
       await store.setEventTypeToggles(code, { ...store.getEventTypeToggles(code), ...toggles });
       return typeOf(code);
     },
+    releaseWaits: () => ctx.waits.release(),
     async stop() {
+      ctx.waits.release();
       clearInterval(pruner);
       await runner.stop();
       await pruning;

@@ -15,7 +15,6 @@ import {
   type StartUpdate,
 } from '../domain/index.ts';
 import { itemStatusOf } from '../machines/index.ts';
-import { beforeDeadline } from './deadline.ts';
 import type { EngineContext } from './context.ts';
 import { eventData, eventRow } from './project.ts';
 import type { Snapshot } from './runner.ts';
@@ -149,7 +148,7 @@ export async function cancelItem(ctx: EngineContext, itemId: string) {
   return exclusively(ctx, itemId, 'complete', async (item) => {
     ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() }); // not taken when already stopping
     await ctx.runner.durable();
-    const stopped = await beforeDeadline(ctx.runner.waitFor(itemId, isCancelled), ctx.settings.cancelDeadlineMs);
+    const stopped = await ctx.waits.wait(ctx.runner.waitFor(itemId, isCancelled), ctx.settings.cancelDeadlineMs);
     if (!stopped || !isCancelled(stopped)) {
       throw new Refusal('unavailable', 'the circulation system has not recorded the stop yet; it goes on, and the subscription becomes cancelled once it is recorded');
     }

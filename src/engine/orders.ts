@@ -12,7 +12,6 @@ import {
   type PurchaseInput,
 } from '../domain/index.ts';
 import { itemStatusOf, statePath } from '../machines/index.ts';
-import { beforeDeadline } from './deadline.ts';
 import type { IdempotencyRecord } from '../store/index.ts';
 import { syncSettled, type EngineContext } from './context.ts';
 import type { Snapshot } from './runner.ts';
@@ -222,7 +221,7 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
   });
   // Answer once every authorization of the order is voided, or once the in-request budget is
   // spent: a void the gateway keeps refusing goes on durably in the background.
-  await beforeDeadline(Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))), ctx.settings.syncBudgetMs);
+  await ctx.waits.wait(Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))), ctx.settings.syncBudgetMs);
   throw rejectionRefusal(rejected);
 }
 
@@ -248,7 +247,7 @@ async function awaitProvisioning(ctx: EngineContext, orderId: string, placed: Pl
   const { runner, clock } = ctx;
   // The deadline counts from the request, so the synchronous part's retries are inside it.
   const all = Promise.all(placed.map((item) => runner.waitFor(item.itemId, finished)));
-  const result = await beforeDeadline(all, deadlineAt - clock());
+  const result = await ctx.waits.wait(all, deadlineAt - clock());
   if (!result) return { kind: 'accepted', orderId, items: placed };
   const items = placed.map((item, index): PlacedItem => {
     const snapshot = result[index];

@@ -34,7 +34,10 @@ export interface AppDeps {
 export interface App {
   readonly hono: OpenAPIHono<AppEnv>;
   readonly metrics: Metrics;
-  /** Ends every open SSE stream and opens no new one (shutdown); resolves once they are closed. */
+  /**
+   * Shutdown: answers the requests that wait on provisioning (engine.releaseWaits), ends every open
+   * SSE stream and opens no new one; resolves once the streams are closed.
+   */
   endStreams(): Promise<void>;
 }
 
@@ -97,7 +100,14 @@ export function createApp(deps: AppDeps): App {
       logger.error({ requestId: c.get('requestId'), err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error');
     }),
   );
-  return { hono, metrics, endStreams: () => streams.endAll() };
+  return {
+    hono,
+    metrics,
+    endStreams() {
+      deps.engine.releaseWaits();
+      return streams.endAll();
+    },
+  };
 }
 
 /** What each route group is given. */
