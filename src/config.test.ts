@@ -25,5 +25,10 @@ test('an invalid value names its variable', () => {
   assert.throws(() => loadConfig({ OPERATOR_TOKEN: 'short' }), /OPERATOR_TOKEN/);
   assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
   assert.throws(() => loadConfig({ CANCEL_DEADLINE_MS: '-1' }), /CANCEL_DEADLINE_MS/);
+  for (const raw of ['0x50', '4e3', ' 12', '1.', '']) {
+    if (raw === '') assert.equal(loadConfig({ PORT: raw }).port, 3000, 'empty is the default');
+    else assert.throws(() => loadConfig({ PORT: raw }), /^ConfigError: PORT/, `PORT=${JSON.stringify(raw)}`);
+  }
+  assert.equal(loadConfig({ SIM_FAILURE_RATE: '0.5' }).simFailureRate, 0.5);
   assert.equal(loadConfig({ OPERATOR_TOKEN: 'a-long-enough-token', LOG_LEVEL: 'warn', PORT: '0' }).operatorToken, 'a-long-enough-token');
 });

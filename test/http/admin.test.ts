@@ -18,6 +18,10 @@ test('a consumer app is created with its key shown once; its settings change; a 
   const unknown = await json(await h.request('PATCH', '/v1/consumer-apps/web', { token: h.adminToken, body: { apiKey: 'x' } }));
   assert.equal(unknown.status, 422);
   assert.equal(unknown.body.errors[0].path, 'apiKey');
+  const blank = await json(await h.request('POST', '/v1/consumer-apps', { token: h.adminToken, body: { id: ' ', name: 'Shop ' } }));
+  assert.equal(blank.status, 422);
+  assert.deepEqual(blank.body.errors.map((e: { path: string }) => e.path).sort(), ['id', 'name']);
+  assert.equal((await h.request('PUT', '/v1/offers/%20', { token: h.adminToken, body: { name: 'X', rateCode: 'R', price: 1 } })).status, 422);
   // The store keeps only the key's hash.
   assert.doesNotMatch(JSON.stringify(h.world.store.getApp('web')), new RegExp(created.body.apiKey));
 });

@@ -57,6 +57,10 @@ test('the OpenAPI document lists every endpoint of API.md, and the docs page is 
   ]) {
     assert.ok(operations.includes(expected), `${expected} is documented`);
   }
+  for (const stream of ['/v1/notifications/stream', '/v1/subscriptions/{itemId}/stream']) {
+    const parameters = (doc.paths[stream].get as any).parameters as Array<{ in: string; name: string }>;
+    assert.ok(parameters.some((p) => p.in === 'header' && p.name === 'last-event-id'), `${stream} documents Last-Event-ID`);
+  }
   const purchase = doc.paths['/v1/purchases'].post as any;
   assert.ok(purchase.requestBody.content['application/json'].schema.properties.subscriber, 'the body schema is the validating one');
   const docs = await h.request('GET', '/docs');

@@ -7,7 +7,11 @@ import type { GroupDeps } from '../createApp.ts';
 import { ProblemError } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 
-const id = z.string().min(1, 'is required').max(100, 'must be at most 100 characters');
+const id = z
+  .string()
+  .min(1, 'is required')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space');
 const lookupStrategy = z.enum(['email-only', 'standard']);
 const appSchema = z.object({ id: z.string(), name: z.string(), processSync: z.boolean(), lookupStrategy }).openapi('ConsumerApp');
 const eventTypeSchema = z

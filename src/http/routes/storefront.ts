@@ -42,6 +42,10 @@ const detailSchema = z
   .openapi('SubscriptionDetail');
 const sse = { description: 'Server-Sent Events', content: { 'text/event-stream': { schema: z.string() } } };
 const itemParams = z.object({ itemId: z.string().max(100) });
+/** What an EventSource sends when it reconnects. */
+const resumeHeaders = z.object({
+  'last-event-id': z.string().max(100).optional().openapi({ description: 'The id of the last message the client saw: the stream goes on after it' }),
+});
 
 /** The subscription detail of API.md. */
 function detailOf(item: ItemDetail) {
@@ -98,7 +102,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     streamRoute({
       method: 'get',
       path: '/v1/notifications/stream',
-      request: { query: z.object({ token: z.string().optional() }) },
+      request: { query: z.object({ token: z.string().optional() }), headers: resumeHeaders },
       responses: { 200: sse, ...problems(401, 403) },
     }),
     (c) => {
@@ -137,7 +141,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     streamRoute({
       method: 'get',
       path: '/v1/subscriptions/{itemId}/stream',
-      request: { params: itemParams, query: z.object({ token: z.string().optional() }) },
+      request: { params: itemParams, query: z.object({ token: z.string().optional() }), headers: resumeHeaders },
       responses: { 200: sse, 204: { description: 'A reconnect whose Last-Event-ID is the finished item\'s final message: nothing more will come' }, ...problems(401, 403, 404) },
     }),
     (c) => {
