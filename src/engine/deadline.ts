@@ -12,10 +12,6 @@ export class Release {
     this.resolve();
   }
 
-  get isReleased(): boolean {
-    return this.done;
-  }
-
   /** The promise's value, or undefined once `ms` have passed or the waits are released. */
   wait<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
     return beforeDeadline(Promise.race([promise, this.released]), this.done ? 0 : ms);
