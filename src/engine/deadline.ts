@@ -1,20 +1,41 @@
 // Waiting with a deadline: what the engine does wherever a request must not hang (processSync,
 // cancel, shutdown), and the signal that ends every such wait at once when the server goes down.
 
-/** Ends the engine's waits early: `released` resolves once `release()` was called. */
+/** Ends the engine's waits early, when the server goes down; each wait lets go of it when it ends. */
 export class Release {
   private done = false;
-  private resolve!: () => void;
-  readonly released = new Promise<undefined>((resolve) => (this.resolve = () => resolve(undefined)));
+  private readonly waiting = new Set<() => void>();
 
   release(): void {
     this.done = true;
-    this.resolve();
+    for (const end of [...this.waiting]) end();
   }
 
   /** The promise's value, or undefined once `ms` have passed or the waits are released. */
   wait<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-    return beforeDeadline(Promise.race([promise, this.released]), this.done ? 0 : ms);
+    if (this.done) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.waiting.delete(end);
+      };
+      const end = () => {
+        settle();
+        resolve(undefined);
+      };
+      const timer = setTimeout(end, Math.max(0, ms));
+      this.waiting.add(end);
+      promise.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   }
 }
 
