@@ -130,8 +130,22 @@ test('a close whose stop the circulation system refuses for good still closes, a
   await world.engine.closeStart(startEventId, 'dave');
   const view = await world.settled(item.itemId);
   assert.equal(view.status, 'closed');
-  assert.equal(view.errorMessage, 'Customer service closed this start; its subscription could not be stopped, and customer service has been told.');
+  assert.equal(view.errorMessage, 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.');
+  assert.deepEqual(detail(world, startEventId).compensationErrors.map((e) => [e.action, e.category]), [['stop-subscription', 'third-party']], 'the CSR sees what was refused');
   assert.ok(world.sims.controls.ledger({ itemId: item.itemId }).some((e) => e.operation === 'void'), 'the rest of the compensation ran');
+});
+
+test('while a close is still compensating, the start takes no more CSR action (409)', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));
+  await world.sims.controls.setOutage(true); // the stop of the subscription waits
+  await world.engine.closeStart(startEventId, 'dave');
+  assert.equal(world.engine.getItem(item.itemId)?.status, 'failed', 'the shopper sees it closed once the compensation is done');
+  await refused(world.engine.updateStart(startEventId, { subscriber: { lastName: 'X' } }, 'erin'), 'conflict');
+  await refused(world.engine.reprocessStart(startEventId, 'erin'), 'conflict');
+  await world.sims.controls.setOutage(false);
+  assert.equal((await world.settled(item.itemId)).status, 'closed');
+  assert.deepEqual(detail(world, startEventId).audit.map((a) => a.action), ['close']);
 });
 
 test('close after capture (tok_update_fail) refunds it', async (t) => {

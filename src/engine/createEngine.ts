@@ -56,6 +56,8 @@ export interface StartDetail extends EventRecord {
   authorizedAmount: number | null;
   offer: Offer | undefined;
   audit: ReturnType<EngineStore['listAudit']>;
+  /** Compensation or follow-up calls the third party refused for good: the CSR has to see to them. */
+  compensationErrors: Array<{ action: string; message: string; category: string }>;
 }
 
 /** The provisioning engine. */
@@ -168,6 +170,7 @@ export function createEngine(options: EngineOptions): Engine {
       authorizedAmount: snapshot?.context.refs.authorizedAmount ?? null,
       offer: store.getOffer(item.offerId),
       audit: start ? store.listAudit(start) : [],
+      compensationErrors: (snapshot?.context.actionErrors ?? []).map(({ action, message, category }) => ({ action, message, category })),
     };
   };
 

@@ -40,6 +40,9 @@ async function exclusively<T>(
   if (ctx.busy.has(itemId)) throw new Refusal('conflict', 'another action on this item is in progress');
   const current = itemStatusOf(snapshot.value);
   if (current !== status) throw new Refusal('conflict', `only a ${status} item allows this; this one is ${current}`);
+  // A start being closed still shows failed to its shopper until the compensation is done; for a
+  // CSR it is closed (STARTSTD 9) from the close on.
+  if (status === 'failed' && snapshot.context.start?.status !== EventStatus.failed) throw new Refusal('conflict', 'this start is closed');
   ctx.busy.add(itemId);
   try {
     return await action(item, snapshot);

@@ -14,7 +14,7 @@ export const CLOSED_MESSAGE = 'Customer service closed this start; no subscripti
 export const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; its subscription was stopped.';
 
 /** The message for a start closed after ADDSUBSCRIPTION whose stop the circulation system refused for good. */
-export const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service has been told.';
+export const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.';
 
 /** What a closed item tells the shopper: whether a subscription had been made, and if so whether it was stopped. */
 function closedMessage(refs: NewStartContext['refs']): string {

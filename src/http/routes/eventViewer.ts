@@ -80,6 +80,7 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
             authorizedAmount: z.number().int().nullable(),
             offer: z.object({ offerId: z.string(), name: z.string(), rateCode: z.string(), price: z.number().int() }).optional(),
             audit: z.array(z.object({ at: z.string(), operator: z.string(), action: z.string(), changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })) })),
+            compensationErrors: z.array(z.object({ action: z.string(), message: z.string(), category: z.string() })),
           }),
         ),
         ...problems(401, 403, 404),
