@@ -53,11 +53,18 @@ function openStores(dir: string): { store: EngineStore; thirdParty: ThirdPartySt
     throw refuse(`cannot hold the stores: ${(error as Error).message}`);
   }
   if (found && !found.isDirectory()) throw refuse('is not a directory');
+  let store: EngineStore | undefined;
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.R_OK | constants.W_OK);
-    return { store: openStore(dir), thirdParty: openThirdPartyStore(join(dir, 'third-parties')) };
+    store = openStore(dir);
+    return { store, thirdParty: openThirdPartyStore(join(dir, 'third-parties')) };
   } catch (error) {
+    void store?.close();
+    // A file system's refusal is about the directory; anything else is a fault, with its stack.
+    if (!FILE_SYSTEM_REFUSALS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
     throw refuse(`cannot hold the stores: ${(error as Error).message}`);
   }
 }
+
+const FILE_SYSTEM_REFUSALS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EISDIR', 'ENAMETOOLONG', 'ELOOP']);

@@ -182,8 +182,10 @@ test('a shutdown answers a processSync purchase still waiting for provisioning a
   const placing = world.purchase(purchaseBody(), 'k-down', 'lte');
   while (world.engine.listEvents({ typeCode: 3, status: 2 }).items.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   world.engine.releaseWaits();
-  const stuck = new Promise<'still waiting'>((resolve) => setTimeout(resolve, 3_000, 'still waiting'));
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'still waiting'>((resolve) => (timer = setTimeout(resolve, 3_000, 'still waiting')));
   const outcome = await Promise.race([placing, stuck]);
+  clearTimeout(timer);
   assert.equal(typeof outcome === 'object' && outcome.kind, 'accepted');
 });
 

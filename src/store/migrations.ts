@@ -17,7 +17,8 @@ export function migrateEventRows(t: Tables): number {
   t.root.transactionSync(() => {
     for (const { key, value } of rows.getRange()) {
       t.facts.putSync(key, factsOf(value, data.get(key) ?? null));
-      t.events.putSync(key, statusOf(value));
+      // A status written since in the current format is newer than the old row: it stays.
+      if (t.events.get(key) === undefined) t.events.putSync(key, statusOf(value));
       moved += 1;
     }
     rows.dropSync();

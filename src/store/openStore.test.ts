@@ -97,12 +97,16 @@ test('events written in the first stored format (one object per row) are moved t
   data.putSync(start.eventId, { subscriber: { lastName: "Doe's" } });
   index.putSync(['s', 3, 3, start.eventId], null);
   index.putSync(['c', start.eventId, child.eventId], null);
+  // A build between the two formats wrote the child's newer status in the current format only.
+  legacy.openDB({ name: 'event-status', ...options }).putSync(child.eventId, [2, child.updatedAt, 2, null, null, null]);
   await legacy.close();
 
   let store = openStore(dir);
   assert.deepEqual(store.getEvent(start.eventId), { ...start, data: { subscriber: { lastName: "Doe's" } } });
   assert.deepEqual(ids(store.listEvents({ typeCode: 3, status: 3 }).items), [start.eventId]);
-  assert.deepEqual(store.listChildEvents(start.eventId), [{ ...child, accountNumber: start.accountNumber, data: null }]);
+  assert.deepEqual(store.listChildEvents(start.eventId), [
+    { ...child, status: 2, attempts: 2, errorMessage: null, errorCategory: null, accountNumber: start.accountNumber, data: null },
+  ], 'a newer status record is kept');
   await store.close();
   store = openStore(dir);
   assert.equal(store.getEvent(start.eventId)?.errorMessage, start.errorMessage, 'still there after a second open');

@@ -41,12 +41,15 @@ test('killed under purchase load: every purchase answered 2xx completes after a 
   assert.ok(answered.length >= 8, `${answered.length} purchases were answered before the kill`);
 
   const second = await startServer(dir, { ...env, LOG_LEVEL: 'info' });
-  const recovery = second.output().split('\n').find((line) => line.includes('recovery done'));
-  assert.ok(recovery && JSON.parse(recovery).resumedItems > 0, `the kill left items in flight: ${recovery}`);
   t.after(async () => {
     second.child.kill('SIGKILL');
     await second.exited;
   });
+  // pino writes asynchronously: its "recovery done" line may come after the banner.
+  const recoveryLine = () => second.output().split('\n').find((line) => line.includes('recovery done'));
+  for (let waited = 0; !recoveryLine() && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  const recovery = recoveryLine();
+  assert.ok(recovery && JSON.parse(recovery).resumedItems > 0, `the kill left items in flight: ${recovery}`);
   const deadline = Date.now() + 60_000;
   for (const { orderId } of answered) {
     for (;;) {
