@@ -3,10 +3,14 @@
 import { factsOf, statusOf, type EventRow } from './eventRows.ts';
 import type { Tables } from './openStore.ts';
 
+/** Rows moved per transaction: a large store moves in steps, each of which a crash keeps or undoes whole. */
+const ROWS_PER_STEP = 5_000;
+
 /**
  * The first event format kept each row as one object in `events` and its data in `event-data`;
- * rewrites them as facts and status records (eventRows.ts) in one transaction and drops the old
- * tables. Returns how many events it moved.
+ * rewrites them as facts and status records (eventRows.ts), removing each old row in the same
+ * transaction, then drops the old tables. A restart half-way goes on where it stopped. Returns how
+ * many events it moved.
  */
 export function migrateEventRows(t: Tables): number {
   const options = { compression: false, encoder: { useRecords: false } };
@@ -14,13 +18,19 @@ export function migrateEventRows(t: Tables): number {
   if (rows.getCount({ limit: 1 }) === 0) return 0;
   const data = t.root.openDB<unknown, string>({ name: 'event-data', ...options });
   let moved = 0;
+  for (let step = [...rows.getRange({ limit: ROWS_PER_STEP })]; step.length > 0; step = [...rows.getRange({ limit: ROWS_PER_STEP })]) {
+    t.root.transactionSync(() => {
+      for (const { key, value } of step) {
+        t.facts.putSync(key, factsOf(value, data.get(key) ?? null));
+        // A status written since in the current format is newer than the old row: it stays.
+        if (t.events.get(key) === undefined) t.events.putSync(key, statusOf(value));
+        rows.removeSync(key);
+        data.removeSync(key);
+        moved += 1;
+      }
+    });
+  }
   t.root.transactionSync(() => {
-    for (const { key, value } of rows.getRange()) {
-      t.facts.putSync(key, factsOf(value, data.get(key) ?? null));
-      // A status written since in the current format is newer than the old row: it stays.
-      if (t.events.get(key) === undefined) t.events.putSync(key, statusOf(value));
-      moved += 1;
-    }
     rows.dropSync();
     data.dropSync();
   });
