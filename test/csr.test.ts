@@ -236,6 +236,24 @@ test('a cancel answers once the stop is recorded; during an outage it is refused
   await refused(world.engine.cancelItem(itemId), 'conflict');
 });
 
+test('a cancel whose stop the circulation system refuses for good fails (502) and the subscription stays complete', async (t) => {
+  const world = await createWorld(t, {
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      circulation: Object.assign(Object.create(connectors.circulation), {
+        stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', 'the account is locked')),
+      }),
+    }),
+  });
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const itemId = outcome.items[0].itemId;
+  await world.settled(itemId);
+  await assert.rejects(world.engine.cancelItem(itemId), (error: Refusal) => error.code === 'failed' && /the account is locked/.test(error.message));
+  assert.equal(world.engine.getItem(itemId)?.status, 'complete');
+  assert.deepEqual(world.engine.getStartDetail(outcome.items[0].startEventId)!.compensationErrors.map((e) => e.action), ['stop-subscription']);
+});
+
 test('the Event Viewer list pages with a cursor, newest first', async (t) => {
   const world = await createWorld(t);
   const ids: string[] = [];

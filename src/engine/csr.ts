@@ -152,6 +152,8 @@ export async function cancelItem(ctx: EngineContext, itemId: string) {
     ctx.runner.send(itemId, { type: 'shopper.cancel', at: ctx.clock() }); // not taken when already stopping
     await ctx.runner.durable();
     const stopped = await ctx.waits.wait(ctx.runner.waitFor(itemId, isCancelled), ctx.settings.cancelDeadlineMs);
+    const refused = stopped && !isCancelled(stopped) && stopped.context.actionErrors.findLast((error) => error.action === 'stop-subscription');
+    if (refused) throw new Refusal('failed', `the circulation system refused to stop the subscription: ${refused.message}`);
     if (!stopped || !isCancelled(stopped)) {
       throw new Refusal('unavailable', 'the circulation system has not recorded the stop yet; it goes on, and the subscription becomes cancelled once it is recorded');
     }

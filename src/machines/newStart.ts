@@ -202,7 +202,8 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
   };
 
   /** A state that calls an action which must happen: retried for ever, never parks the item. */
-  const actionState = (call: ActionCall, flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped', target: string) => ({
+  /** A call state of an action: on to `target` once done, or once refused for good unless `refusedTarget` says where. */
+  const actionState = (call: ActionCall, flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped', target: string, refusedTarget = target) => ({
     meta: { call } satisfies CallMeta,
     initial: 'calling' as const,
     entry: 'beginAction' as const,
@@ -212,7 +213,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
           'step.done': { target, actions: { type: 'markActionDone' as const, params: { flag } } },
           'step.failed': [
             { guard: { type: 'canRetry' as const, params: { call } }, target: 'waitingToRetry', actions: { type: 'scheduleRetry' as const, params: { call } } },
-            { target, actions: { type: 'noteActionFailure' as const, params: { call } } },
+            { target: refusedTarget, actions: { type: 'noteActionFailure' as const, params: { call } } },
           ],
         },
       },
@@ -298,7 +299,8 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
         description: 'Provisioned. Not final: a shopper may still cancel the subscription.',
         on: { 'shopper.cancel': '#newStart.cancelling' },
       },
-      cancelling: actionState('stop-subscription', 'subscriptionStopped', '#newStart.cancelled'),
+      // A stop the circulation system refuses for good leaves the subscription running: back to complete.
+      cancelling: actionState('stop-subscription', 'subscriptionStopped', '#newStart.cancelled', '#newStart.complete'),
       cancelled: { type: 'final' },
       closing: { description: 'A CSR closed the failed start: undo what was done.', ...compensation('closing', '#newStart.closed') },
       closed: { type: 'final' },

@@ -176,7 +176,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
       method: 'post',
       path: '/v1/subscriptions/{itemId}/cancel',
       request: { params: itemParams },
-      responses: { 200: json('Cancelled: the circulation system recorded the stop', detailSchema), ...problems(401, 403, 404, 409, 503) },
+      responses: { 200: json('Cancelled: the circulation system recorded the stop', detailSchema), ...problems(401, 403, 404, 409, 502, 503) },
     }),
     async (c) => {
       const { itemId } = c.req.valid('param');
