@@ -1,7 +1,7 @@
 // Failed starts in the Event Viewer (SPEC §3, §6): update, reprocess, close, toggles, races.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal } from '../src/domain/index.ts';
+import { PermanentError, Refusal, type Connectors } from '../src/domain/index.ts';
 import { createWorld, purchaseBody, type World } from './helpers/world.ts';
 
 async function failedStart(world: World, body = purchaseBody()) {
@@ -14,6 +14,14 @@ async function failedStart(world: World, body = purchaseBody()) {
 
 const detail = (world: World, startEventId: string) => world.engine.getStartDetail(startEventId)!;
 const child = (world: World, startEventId: string, type: string) => detail(world, startEventId).children.filter((e) => e.typeName === type);
+
+/** Connectors whose circulation system refuses every stop of a subscription for good. */
+const refusingStops = (message: string) => (connectors: Connectors): Connectors => ({
+  ...connectors,
+  circulation: Object.assign(Object.create(connectors.circulation), {
+    stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', message)),
+  }),
+});
 
 async function refused(promise: Promise<unknown>, code: string, message?: string) {
   await assert.rejects(promise, (error: Refusal) => error instanceof Refusal && error.code === code, message);
@@ -118,14 +126,7 @@ test('close before capture voids the authorization and stops the subscription; r
 });
 
 test('a close whose stop the circulation system refuses for good still closes, and tells the shopper so', async (t) => {
-  const world = await createWorld(t, {
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      circulation: Object.assign(Object.create(connectors.circulation), {
-        stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', 'the circulation system refuses to stop this account')),
-      }),
-    }),
-  });
+  const world = await createWorld(t, { wrapConnectors: refusingStops('the circulation system refuses to stop this account') });
   const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));
   await world.engine.closeStart(startEventId, 'dave');
   const view = await world.settled(item.itemId);
@@ -237,14 +238,7 @@ test('a cancel answers once the stop is recorded; during an outage it is refused
 });
 
 test('a cancel whose stop the circulation system refuses for good fails (502) and the subscription stays complete', async (t) => {
-  const world = await createWorld(t, {
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      circulation: Object.assign(Object.create(connectors.circulation), {
-        stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', 'the account is locked')),
-      }),
-    }),
-  });
+  const world = await createWorld(t, { wrapConnectors: refusingStops('the account is locked') });
   const outcome = await world.purchase();
   if (outcome.kind !== 'accepted') return assert.fail();
   const itemId = outcome.items[0].itemId;
