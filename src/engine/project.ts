@@ -11,10 +11,10 @@ import { callRequest } from './calls.ts';
 export const CLOSED_MESSAGE = 'Customer service closed this start; no subscription was created.';
 
 /** The message for a start closed after ADDSUBSCRIPTION: the subscription existed, and close stopped it. */
-export const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; its subscription was stopped.';
+const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; its subscription was stopped.';
 
 /** The message for a start closed after ADDSUBSCRIPTION whose stop the circulation system refused for good. */
-export const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.';
+const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.';
 
 /** What a closed item tells the shopper: whether a subscription had been made, and if so whether it was stopped. */
 function closedMessage(refs: NewStartContext['refs']): string {
