@@ -1,5 +1,6 @@
 // Stored formats that changed, brought up to date when the store opens, so a data directory written
 // by an earlier version keeps everything it holds.
+import type { Database } from 'lmdb';
 import { factsOf, statusOf, type EventRow } from './eventRows.ts';
 import type { Tables } from './openStore.ts';
 
@@ -13,26 +14,27 @@ const ROWS_PER_STEP = 5_000;
  * many events it moved.
  */
 export function migrateEventRows(t: Tables): number {
-  const options = { compression: false, encoder: { useRecords: false } };
-  const rows = t.root.openDB<EventRow, string>({ name: 'events', ...options });
-  if (rows.getCount({ limit: 1 }) === 0) return 0;
-  const data = t.root.openDB<unknown, string>({ name: 'event-data', ...options });
+  // `create: false`: a store that never had the old tables is not given empty ones.
+  const options = { compression: false, encoder: { useRecords: false }, create: false };
+  const rows = t.root.openDB<EventRow, string>({ name: 'events', ...options }) as Database<EventRow, string> | undefined;
+  if (!rows) return 0;
+  const data = t.root.openDB<unknown, string>({ name: 'event-data', ...options }) as Database<unknown, string> | undefined;
   let moved = 0;
   for (let step = [...rows.getRange({ limit: ROWS_PER_STEP })]; step.length > 0; step = [...rows.getRange({ limit: ROWS_PER_STEP })]) {
     t.root.transactionSync(() => {
       for (const { key, value } of step) {
-        t.facts.putSync(key, factsOf(value, data.get(key) ?? null));
+        t.facts.putSync(key, factsOf(value, data?.get(key) ?? null));
         // A status written since in the current format is newer than the old row: it stays.
         if (t.events.get(key) === undefined) t.events.putSync(key, statusOf(value));
         rows.removeSync(key);
-        data.removeSync(key);
+        data?.removeSync(key);
         moved += 1;
       }
     });
   }
   t.root.transactionSync(() => {
     rows.dropSync();
-    data.dropSync();
+    data?.dropSync();
   });
   return moved;
 }

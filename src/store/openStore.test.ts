@@ -111,7 +111,27 @@ test('events written in the first stored format (one object per row) are moved t
   store = openStore(dir);
   assert.equal(store.getEvent(start.eventId)?.errorMessage, start.errorMessage, 'still there after a second open');
   await store.close();
+  assert.deepEqual(legacyTables(dir), [], 'the old tables are dropped');
 });
+
+test('a fresh store is not given the tables of the old event format', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-fresh-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await openStore(dir).close();
+  await openStore(dir).close();
+  assert.deepEqual(legacyTables(dir), []);
+});
+
+/** Which tables of the first event format a data directory's engine store still has. */
+function legacyTables(dir: string): string[] {
+  const root = open({ path: join(dir, 'engine'), maxDbs: 32, readOnly: true });
+  const absent = { create: false }; // lmdb-js: answer undefined rather than create the table
+  try {
+    return ['events', 'event-data'].filter((name) => root.openDB({ name, ...absent }) !== undefined);
+  } finally {
+    void root.close();
+  }
+}
 
 test('filters by app, error text, account number and creation time', async (t) => {
   const { store } = tempStore(t);
