@@ -136,6 +136,23 @@ test('a close whose stop the circulation system refuses for good still closes, a
   assert.ok(world.sims.controls.ledger({ itemId: item.itemId }).some((e) => e.operation === 'void'), 'the rest of the compensation ran');
 });
 
+test('a close during a circulation outage refunds at once; the stop follows once the outage ends', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'braintree', token: 'tok_update_fail' } }));
+  const operations = () => world.sims.controls.ledger({ itemId: item.itemId }).map((e) => e.operation);
+  await world.sims.controls.setOutage(true);
+  await world.engine.closeStart(startEventId, 'dave');
+  for (let waited = 0; !operations().includes('refund'); waited += 20) {
+    assert.ok(waited < 5_000, 'the refund does not wait for the circulation system');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(!operations().includes('stop-subscription'));
+  assert.equal(world.engine.getItem(item.itemId)?.status, 'failed', 'not closed for the shopper until the stop is recorded');
+  await world.sims.controls.setOutage(false);
+  assert.equal((await world.settled(item.itemId)).status, 'closed');
+  assert.deepEqual(operations().filter((o) => o === 'refund' || o === 'stop-subscription'), ['refund', 'stop-subscription']);
+});
+
 test('while a close is still compensating, the start takes no more CSR action (409)', async (t) => {
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));

@@ -136,7 +136,7 @@ test('a permanent error parks the item in failed; reprocess replaces the event a
   assert.equal(end.value, 'complete');
 });
 
-test('close before capture voids; close after capture stops the subscription and refunds', () => {
+test('close before capture voids; close after capture refunds; then each stops the subscription', () => {
   let s = commit(done(done(begin()), { authorizationId: 'A1' }));
   s = done(done(done(s), { occupantId: 'O' }), { addressId: 'D' }); // FIND, CREATE, ADDADDRESS
   s = done(s, { accountNumber: '42', subscriptionId: 'S' }); // ADDSUBSCRIPTION
@@ -150,7 +150,7 @@ test('close before capture voids; close after capture stops the subscription and
     made.push(where(closing));
     closing = done(closing);
   }
-  assert.deepEqual(made, ['stop-subscription', 'void']);
+  assert.deepEqual(made, ['void', 'stop-subscription'], 'the payment is undone first');
   assert.equal(closing.value, 'closed');
   assert.equal(itemStatusOf(closing.value), 'closed');
   assert.equal(closing.status, 'done');
@@ -163,7 +163,7 @@ test('close before capture voids; close after capture stops the subscription and
     made.push(where(after));
     after = done(after);
   }
-  assert.deepEqual(made, ['stop-subscription', 'refund']);
+  assert.deepEqual(made, ['refund', 'stop-subscription']);
   assert.equal(send(after, { type: 'csr.reprocess', at: T0, eventId: 'X' }).value, 'closed', 'a closed start cannot be reprocessed');
 });
 

@@ -221,15 +221,18 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
     },
   });
 
-  /** Undoes what was done, in order: stop the subscription, then refund or void. */
+  /**
+   * Undoes what was done, last done first: the payment (refund or void, from the gateway), then the
+   * subscription (from the circulation system). A circulation outage then delays only the stop.
+   */
   const compensation = (key: 'closing' | 'aborting', finalTarget: string) => ({
     initial: 'routing' as const,
     states: {
       routing: {
         always: [
-          { guard: 'mustStopSubscription' as const, target: 'stoppingSubscription' },
           { guard: 'mustRefund' as const, target: 'refunding' },
           { guard: 'mustVoid' as const, target: 'voiding' },
+          { guard: 'mustStopSubscription' as const, target: 'stoppingSubscription' },
           { target: 'compensated' },
         ],
       },
