@@ -88,6 +88,19 @@ test('killed mid-call, after the third party acted: the retry under the same key
   assert.equal(entry.calls, 2, 'called again after the restart, performed once');
 });
 
+test('killed mid-ADDSUBSCRIPTION, which then gives up in an outage: closing the start stops the subscription it never heard of', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await runChild(['place', dir, '1'], { CRASH_AT: 'committed:ADDSUBSCRIPTION:calling:30', SIM_LATENCY_MS: '40' });
+  assert.equal(crashed.signal, 'SIGKILL');
+  const [itemId] = answeredItems(crashed);
+  const report = (await runChild(['recover', dir, itemId], { CLOSE_FAILED: '1' })).lines[0];
+  const [item] = report.items;
+  assert.equal(item.status, 'closed');
+  assert.deepEqual(report.subscriptions, [[item.accountNumber, 'stopped']], 'the stop found it by the key ADDSUBSCRIPTION used');
+  assert.equal(item.errorMessage, 'Customer service closed this start; its subscription was stopped.');
+  assert.deepEqual(operationsByItem(report.ledger).get(itemId)!.filter((op) => op !== 'create-occupant'), ['add-address', 'add-subscription', 'authorize', 'stop-subscription', 'void']);
+});
+
 test('killed while waiting to retry: the restarted engine retries and finishes', async (t) => {
   const { items, report } = await crashThenRecover(t, { CRASH_AT: 'committed:FINDADDRESSOCCUPANT:waitingToRetry', OUTAGE: 'on' });
   assertCompletedOnce(report, items[0]);

@@ -1,7 +1,7 @@
 // Failed starts in the Event Viewer (SPEC §3, §6): update, reprocess, close, toggles, races.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal, type Connectors } from '../src/domain/index.ts';
+import { PermanentError, Refusal, TransientError, type Connectors } from '../src/domain/index.ts';
 import { createWorld, purchaseBody, type World } from './helpers/world.ts';
 
 async function failedStart(world: World, body = purchaseBody()) {
@@ -151,6 +151,48 @@ test('a close during a circulation outage refunds at once; the stop follows once
   await world.sims.controls.setOutage(false);
   assert.equal((await world.settled(item.itemId)).status, 'closed');
   assert.deepEqual(operations().filter((o) => o === 'refund' || o === 'stop-subscription'), ['refund', 'stop-subscription']);
+});
+
+test('close refunds a capture whose reply was lost: the void finds it captured and a refund follows', async (t) => {
+  let captures = 0;
+  let down = true;
+  // The first capture is made but its reply lost; the gateway then answers "try later" until the step gives up.
+  const losingCaptures = (connectors: Connectors): Connectors => {
+    const payway = connectors.gateways.payway;
+    const capture: typeof payway.capture = async (request, context) => {
+      captures += 1;
+      if (captures === 1) await payway.capture(request, context);
+      if (captures === 1 || down) throw new TransientError('payway did not answer; try later');
+      return payway.capture(request, context);
+    };
+    return { ...connectors, gateways: { ...connectors.gateways, payway: Object.assign(Object.create(payway), { capture }) } };
+  };
+  const world = await createWorld(t, { wrapConnectors: losingCaptures });
+  const { item, startEventId } = await failedStart(world);
+  assert.equal(item.currentStep, 'CCFUNDCAPTURE');
+  down = false;
+  await world.engine.closeStart(startEventId, 'dave');
+  assert.equal((await world.settled(item.itemId)).status, 'closed');
+  const ledger = world.sims.controls.ledger({ itemId: item.itemId });
+  assert.deepEqual(ledger.filter((e) => e.operation === 'refund').map((e) => e.amount), [999], 'the captured funds are refunded');
+  assert.ok(!ledger.some((e) => e.operation === 'void'));
+  assert.deepEqual(detail(world, startEventId).compensationErrors, [], 'the void that found a capture is no error');
+});
+
+test("two items of one email that fail CREATESUBSCRIBER and are reprocessed make one occupant", async (t) => {
+  const world = await createWorld(t);
+  const subscriber = { firstName: 'John', lastName: "Doe's", email: 'john@example.com' };
+  const outcome = await world.purchase(purchaseBody({ subscriber, items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const failed = await Promise.all(outcome.items.map((i) => world.settled(i.itemId)));
+  assert.deepEqual(failed.map((i) => [i.status, i.currentStep]), [['failed', 'CREATESUBSCRIBER'], ['failed', 'CREATESUBSCRIBER']]);
+  for (const item of failed) {
+    await world.engine.updateStart(item.startEventId!, { subscriber: { lastName: 'Doe' } }, 'alice');
+    await world.engine.reprocessStart(item.startEventId!, 'alice');
+    assert.equal((await world.settled(item.itemId)).status, 'complete');
+  }
+  const created = world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant');
+  assert.equal(created.length, 1, 'the second reprocess looks again under the lock and finds the first one\'s occupant');
 });
 
 test('while a close is still compensating, the start takes no more CSR action (409)', async (t) => {

@@ -74,8 +74,15 @@ export interface Circulation {
   ): Promise<{ subscriptionId: string; accountNumber: string }>;
   /** PAYMENTNEWSTART. */
   recordPayment(request: { accountNumber: string; amount: number; authorizationId: string }, context: CallContext): Promise<{ paymentId: string }>;
-  /** Stops a subscription (close after ADDSUBSCRIPTION, or a shopper's cancel). */
-  stopSubscription(request: { accountNumber: string }, context: CallContext): Promise<{ stopped: true }>;
+  /**
+   * Stops a subscription (close after ADDSUBSCRIPTION, or a shopper's cancel): by its account
+   * number, or, when the caller never heard it (a crash fell between the effect and the reply), the
+   * one `subscriptionKey` made, if it made one. Answers the account number it stopped.
+   */
+  stopSubscription(
+    request: { accountNumber: string } | { subscriptionKey: string },
+    context: CallContext,
+  ): Promise<{ stopped: boolean; accountNumber?: string }>;
 }
 
 /** The shopper registration system (LINKOWNER). */

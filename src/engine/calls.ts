@@ -37,6 +37,19 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
 const ADDRESS_FIELDS = ['line1', 'line2', 'unit', 'city', 'postalCode', 'country'] as const;
 const sameAddress = (a: Address, b: Address) => ADDRESS_FIELDS.every((field) => a[field] === b[field]);
 
+const lookupRequest = (item: ItemRecord) => ({ email: item.data.subscriber.email, exact: item.lookupStrategy === 'email-only' });
+
+/** The occupant the item's lookup strategy matches (SPEC §3), if there is one. */
+async function findOccupant(connectors: Connectors, request: { email: string; exact: boolean }, item: ItemRecord, key: string): Promise<string | undefined> {
+  const { occupants } = await connectors.circulation.findOccupants(request, { idempotencyKey: key, itemId: item.itemId });
+  const { firstName, lastName, email } = item.data.subscriber;
+  const match =
+    item.lookupStrategy === 'email-only'
+      ? occupants[0]
+      : occupants.find((o) => same(o.firstName, firstName) && same(o.lastName, lastName) && same(o.email, email));
+  return match?.occupantId;
+}
+
 const CALLS: Record<Exclude<StepName, 'STARTSTD'> | ActionCall, CallDefinition> = {
   ADDRSTD: {
     request: ({ item }) => {
@@ -60,20 +73,19 @@ const CALLS: Record<Exclude<StepName, 'STARTSTD'> | ActionCall, CallDefinition> 
     },
   },
   FINDADDRESSOCCUPANT: {
-    request: ({ item }) => ({ email: item.data.subscriber.email, exact: item.lookupStrategy === 'email-only' }),
+    request: ({ item }) => lookupRequest(item),
     async invoke(connectors, request, { item }, key) {
-      const { occupants } = await connectors.circulation.findOccupants(request, { idempotencyKey: key, itemId: item.itemId });
-      const { firstName, lastName, email } = item.data.subscriber;
-      const match =
-        item.lookupStrategy === 'email-only'
-          ? occupants[0]
-          : occupants.find((o) => same(o.firstName, firstName) && same(o.lastName, lastName) && same(o.email, email));
-      return match ? { occupantId: match.occupantId } : {};
+      const occupantId = await findOccupant(connectors, request, item, key);
+      return occupantId ? { occupantId } : {};
     },
   },
   CREATESUBSCRIBER: {
     request: ({ item }) => ({ ...item.data.subscriber }),
     async invoke(connectors, request, { item }, key) {
+      // Looks again first, under the occupant lock: since this item's lookup, another item of the
+      // same email may have created the occupant (a reprocess resumes here, past the lookup).
+      const found = await findOccupant(connectors, lookupRequest(item), item, key);
+      if (found) return { occupantId: found };
       const reply = await connectors.circulation.createOccupant(request, { idempotencyKey: key, itemId: item.itemId });
       return { occupantId: reply.occupantId };
     },
@@ -155,10 +167,11 @@ const CALLS: Record<Exclude<StepName, 'STARTSTD'> | ActionCall, CallDefinition> 
     },
   },
   'stop-subscription': {
-    request: ({ refs }) => ({ accountNumber: refs.accountNumber }),
+    // By the account number, or by ADDSUBSCRIPTION's key when a crash hid the number from the engine.
+    request: ({ item, refs }) => (refs.accountNumber ? { accountNumber: refs.accountNumber } : { subscriptionKey: callKey(item.itemId, 'ADDSUBSCRIPTION') }),
     async invoke(connectors, request, { item }, key) {
-      await connectors.circulation.stopSubscription(request, { idempotencyKey: key, itemId: item.itemId });
-      return {};
+      const reply = await connectors.circulation.stopSubscription(request, { idempotencyKey: key, itemId: item.itemId });
+      return reply.accountNumber ? { accountNumber: reply.accountNumber } : {};
     },
   },
 };

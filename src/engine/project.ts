@@ -16,10 +16,13 @@ const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; i
 /** The message for a start closed after ADDSUBSCRIPTION whose stop the circulation system refused for good. */
 const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.';
 
-/** What a closed item tells the shopper: whether a subscription had been made, and if so whether it was stopped. */
-function closedMessage(refs: NewStartContext['refs']): string {
-  if (refs.accountNumber === undefined) return CLOSED_MESSAGE;
-  return refs.subscriptionStopped ? CLOSED_AFTER_SUBSCRIPTION_MESSAGE : CLOSED_STOP_REFUSED_MESSAGE;
+/**
+ * What a closed item tells the shopper: whether a subscription had been made, and if so whether it
+ * was stopped. A stop by ADDSUBSCRIPTION's key tells the account number of one the engine never heard of.
+ */
+function closedMessage(context: NewStartContext): string {
+  if (context.actionErrors.some((error) => error.action === 'stop-subscription')) return CLOSED_STOP_REFUSED_MESSAGE;
+  return context.refs.accountNumber === undefined ? CLOSED_MESSAGE : CLOSED_AFTER_SUBSCRIPTION_MESSAGE;
 }
 
 /** The rows one transition changes. */
@@ -97,7 +100,7 @@ export function projectTransition(item: ItemRecord, prev: NewStartContext | null
 /** The error message a shopper and the order see for an item at a status. */
 export function itemErrorMessage(status: ItemStatus | 'aborted', context: NewStartContext): string | null {
   if (status === 'failed') return context.current?.error?.message ?? null;
-  if (status === 'closed') return closedMessage(context.refs);
+  if (status === 'closed') return closedMessage(context);
   return null;
 }
 

@@ -167,6 +167,29 @@ test('close before capture voids; close after capture refunds; then each stops t
   assert.equal(send(after, { type: 'csr.reprocess', at: T0, eventId: 'X' }).value, 'closed', 'a closed start cannot be reprocessed');
 });
 
+test('close undoes what was done unheard: a stop by key after an ADDSUBSCRIPTION never answered, a refund after a void finds a capture', () => {
+  let s = commit(done(done(begin()), { authorizationId: 'A1' }));
+  s = done(done(done(s), { occupantId: 'O' }), { addressId: 'D' }); // FIND, CREATE, ADDADDRESS
+  let closing = send(fail(s, false), { type: 'csr.close', at: T0 }); // ADDSUBSCRIPTION fails, its account number unheard
+  const made: string[] = [];
+  while (activeCall(calls, closing.value)) {
+    made.push(where(closing));
+    closing = done(closing, where(closing) === 'stop-subscription' ? { accountNumber: '42' } : {});
+  }
+  assert.deepEqual(made, ['void', 'stop-subscription'], 'a subscription may exist: the stop asks by its key');
+  assert.equal(closing.context.refs.accountNumber, '42', 'the stop tells the account number it found');
+
+  let captured = done(s, { accountNumber: '42' }); // ADDSUBSCRIPTION
+  captured = send(fail(captured, false), { type: 'csr.close', at: T0 }); // CCFUNDCAPTURE fails, a capture unheard
+  assert.equal(where(captured), 'void');
+  const alreadyCaptured = { message: 'captured; refund it instead', category: 'third-party' as const, transient: false, reason: 'already-captured' };
+  captured = send(captured, { type: 'step.failed', at: T0, jitter: 0, error: alreadyCaptured });
+  assert.equal(where(captured), 'refund', 'a void that finds a capture turns into a refund');
+  captured = done(done(captured));
+  assert.equal(captured.value, 'closed');
+  assert.deepEqual(captured.context.actionErrors, []);
+});
+
 test('the synchronous part rejects at once on a permanent error and an abort voids the authorization', () => {
   const declined = fail(done(begin()), false);
   assert.deepEqual(statePath(declined.value), ['sync', 'rejected']);

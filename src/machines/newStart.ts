@@ -69,11 +69,21 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       occupantFound: ({ event }) => event.type === 'step.done' && event.output.occupantId !== undefined,
       complimentary: ({ context }) => context.complimentary,
       // A compensation the third party refused for good is not asked again: the item closes anyway.
+      // What was done is undone even when the engine never heard of it (a reply lost to a crash):
+      // the stop finds the subscription by ADDSUBSCRIPTION's key, the void the authorization by AUTHCC's.
       mustStopSubscription: ({ context }) =>
-        context.refs.accountNumber !== undefined && !context.refs.subscriptionStopped && !refusedForGood(context, 'stop-subscription'),
-      mustRefund: ({ context }) => context.refs.captureId !== undefined && !context.refs.refunded && !refusedForGood(context, 'refund'),
+        (context.refs.accountNumber !== undefined || context.refs.subscriptionAttempted === true) &&
+        !context.refs.subscriptionStopped &&
+        !refusedForGood(context, 'stop-subscription'),
+      mustRefund: ({ context }) =>
+        (context.refs.captureId !== undefined || context.refs.captureFound === true) && !context.refs.refunded && !refusedForGood(context, 'refund'),
       mustVoid: ({ context }) =>
-        context.refs.authorizationAttempted === true && context.refs.captureId === undefined && !context.refs.voided && !refusedForGood(context, 'void'),
+        context.refs.authorizationAttempted === true &&
+        context.refs.captureId === undefined &&
+        !context.refs.captureFound &&
+        !context.refs.voided &&
+        !refusedForGood(context, 'void'),
+      voidFoundCapture: ({ event }) => event.type === 'step.failed' && event.error.reason === 'already-captured',
     },
     actions: {
       beginExecution: assign(({ context, event }, params: { step: StepName }) => {
@@ -81,7 +91,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
         return {
           current: execution(event.nextEventId, params.step, event.at),
           call: freshCall(),
-          refs: params.step === 'AUTHCC' ? { ...context.refs, authorizationAttempted: true } : context.refs,
+          refs: params.step === 'AUTHCC' ? { ...context.refs, authorizationAttempted: true } : params.step === 'ADDSUBSCRIPTION' ? { ...context.refs, subscriptionAttempted: true } : context.refs,
         };
       }),
       beginAction: assign({ call: freshCall }),
@@ -96,9 +106,15 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
           refs: done.step === 'CREATESUBSCRIBER' ? { ...context.refs, ...event.output, occupantCreated: true } : { ...context.refs, ...event.output },
         };
       }),
-      markActionDone: assign(({ context }, params: { flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped' }) => ({
-        refs: { ...context.refs, [params.flag]: true },
+      // A stop by ADDSUBSCRIPTION's key answers the account number it found, if it found one.
+      markActionDone: assign(({ context, event }, params: { flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped' }) => ({
+        refs: {
+          ...context.refs,
+          ...(event.type === 'step.done' && event.output.accountNumber && !context.refs.accountNumber ? { accountNumber: event.output.accountNumber } : {}),
+          [params.flag]: true,
+        },
       })),
+      noteCaptureFound: assign(({ context }) => ({ refs: { ...context.refs, captureFound: true } })),
       scheduleRetry: assign(({ context, event }, params: { call: string }) => {
         if (event.type !== 'step.failed') return {};
         const nextAttemptAt = retryAt(params.call, context, event.at, event.jitter);
@@ -212,6 +228,8 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
         on: {
           'step.done': { target, actions: { type: 'markActionDone' as const, params: { flag } } },
           'step.failed': [
+            // A void of an authorization captured unheard: on to a refund instead.
+            ...(call === 'void' ? [{ guard: 'voidFoundCapture' as const, target, actions: 'noteCaptureFound' as const }] : []),
             { guard: { type: 'canRetry' as const, params: { call } }, target: 'waitingToRetry', actions: { type: 'scheduleRetry' as const, params: { call } } },
             { target: refusedTarget, actions: { type: 'noteActionFailure' as const, params: { call } } },
           ],

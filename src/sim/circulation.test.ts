@@ -82,7 +82,7 @@ test('records a payment and stops a subscription', async (t) => {
   const { addressId } = await circulation.addAddress({ occupantId, address }, callOf('i1', 'ADDADDRESSOCCUPANT'));
   const { accountNumber } = await circulation.addSubscription({ occupantId, addressId, rateCode: 'PRINT-7DAY' }, callOf('i1', 'ADDSUBSCRIPTION'));
   await circulation.recordPayment({ accountNumber, amount: 2499, authorizationId: 'pw_auth_1' }, callOf('i1', 'PAYMENTNEWSTART'));
-  assert.deepEqual(await circulation.stopSubscription({ accountNumber }, callOf('i1', 'stop-subscription')), { stopped: true });
+  assert.deepEqual(await circulation.stopSubscription({ accountNumber }, callOf('i1', 'stop-subscription')), { stopped: true, accountNumber });
   await assert.rejects(circulation.stopSubscription({ accountNumber: '999' }, callOf('i2', 'stop-subscription')), permanent('third-party', 'unknown-account'));
   await assert.rejects(
     circulation.addSubscription({ occupantId: 'occ-404', addressId, rateCode: 'PRINT-7DAY' }, callOf('i3', 'ADDSUBSCRIPTION')),
@@ -147,4 +147,18 @@ test('the outage switch holds across a restart, and address standardization keep
   assert.equal(world.controls.outage(), true);
   await assert.rejects(world.connectors.circulation.findOccupants({ email: 'a@example.com', exact: true }, callOf('i1', 'FINDADDRESSOCCUPANT')), transient);
   assert.equal((await world.connectors.addresses.standardize({ address, field: 'deliveryAddress' }, callOf('i1', 'ADDRSTD'))).address.city, 'Springfield');
+});
+
+test("stops the subscription an ADDSUBSCRIPTION key made, for a caller that never heard its number; none made, nothing to stop", async (t) => {
+  const { connectors, controls } = openTestWorld(t);
+  const circulation = connectors.circulation;
+  const { occupantId } = await circulation.createOccupant({ firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' }, callOf('i1', 'CREATESUBSCRIBER'));
+  const { addressId } = await circulation.addAddress({ occupantId, address }, callOf('i1', 'ADDADDRESSOCCUPANT'));
+  const { accountNumber } = await circulation.addSubscription({ occupantId, addressId, rateCode: 'PRINT-7DAY' }, callOf('i1', 'ADDSUBSCRIPTION'));
+  const stop = (item: string) => circulation.stopSubscription({ subscriptionKey: `${item}/ADDSUBSCRIPTION` }, callOf(item, 'stop-subscription'));
+  assert.deepEqual(await stop('i1'), { stopped: true, accountNumber });
+  assert.deepEqual(await stop('i2'), { stopped: false }, 'no subscription under that key');
+  assert.deepEqual(controls.ledger().map((e) => [e.itemId, e.operation]).filter(([, op]) => op === 'stop-subscription'), [['i1', 'stop-subscription']]);
+  const other = await circulation.stopSubscription({ subscriptionKey: 'i1/CREATESUBSCRIBER' }, callOf('i3', 'stop-subscription'));
+  assert.deepEqual(other, { stopped: false }, 'a key that made something else made no subscription');
 });

@@ -2,7 +2,8 @@
 // apps, keeping occupants, addresses, subscriptions with permanent account numbers, payments and
 // stops; an admin outage switch makes every call fail transiently until it is switched off.
 import { PermanentError, TransientError, type Address, type Circulation, type Occupant } from '../domain/index.ts';
-import { createEffectRunner, perform, refuse, type Outcome, type SimulatorDeps } from './effectRunner.ts';
+import { answer, createEffectRunner, perform, refuse, type Outcome, type SimulatorDeps } from './effectRunner.ts';
+import { ledgerKey, type LedgerRecord } from './ledger.ts';
 import { nextNumber } from './nextNumber.ts';
 
 /** The rate codes the circulation system knows; an offer with another fails ADDSUBSCRIPTION. */
@@ -161,13 +162,20 @@ export function createCirculation(deps: SimulatorDeps): SimulatedCirculation {
       }),
 
     stopSubscription: (request, context) =>
-      runner.effect('stop-subscription', context, (call) => {
-        const subscription = store.get<SubscriptionRecord>(`subscription/${request.accountNumber}`);
-        if (!subscription) return unknown('account', request.accountNumber);
+      runner.effect<{ stopped: boolean; accountNumber?: string }>('stop-subscription', context, (call) => {
+        let accountNumber: string;
+        if ('accountNumber' in request) accountNumber = request.accountNumber;
+        else {
+          // The ledger of the subscription's own key finds it even when its caller never heard the number.
+          const added = store.get<LedgerRecord>(ledgerKey(request.subscriptionKey));
+          if (!added || added.operation !== 'add-subscription') return answer({ stopped: false });
+          accountNumber = (added.result as { accountNumber: string }).accountNumber;
+        }
+        const subscription = store.get<SubscriptionRecord>(`subscription/${accountNumber}`);
+        if (!subscription) return unknown('account', accountNumber);
         // Stopping a stopped subscription changes nothing but is no error: the subscription is stopped.
-        const stopped: SubscriptionRecord =
-          subscription.status === 'stopped' ? subscription : { ...subscription, status: 'stopped', stoppedAt: call.at };
-        return perform({ stopped: true as const }, [[`subscription/${request.accountNumber}`, stopped]]);
+        const stopped: SubscriptionRecord = subscription.status === 'stopped' ? subscription : { ...subscription, status: 'stopped', stoppedAt: call.at };
+        return perform({ stopped: true, accountNumber }, [[`subscription/${accountNumber}`, stopped]]);
       }),
 
     setOutage: (on) => store.write([[OUTAGE_KEY, on]]),

@@ -35,6 +35,9 @@ const engine = createEngine({
 });
 
 if (!store.getApp('shop')) await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
+// CLOSE_FAILED: the circulation system is down when recovery resumes the items, until their steps give up.
+const closeFailed = mode === 'recover' && process.env.CLOSE_FAILED === '1';
+if (closeFailed) await sims.controls.setOutage(true);
 await engine.start();
 
 if (mode === 'place') {
@@ -56,20 +59,36 @@ if (mode === 'place') {
   );
   out({ placed: true });
 } else {
-  await sims.controls.setOutage(false);
+  if (!closeFailed) await sims.controls.setOutage(false);
   // Everything recovery resumed runs to rest; aborted orders are voided.
   while (store.listUnfinishedItems().length > 0 || store.listPendingOrders().length > 0) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const itemIds = countText === 'all' ? [] : countText.split(',').filter(Boolean);
+  if (closeFailed) {
+    // The outage ends and a CSR closes every start that failed.
+    await sims.controls.setOutage(false);
+    for (const itemId of itemIds) {
+      const view = await engine.settled(itemId);
+      if (view?.status === 'failed') await engine.closeStart(view.startEventId!, 'csr');
+    }
+  }
   // The store shows a commit before its flush reaches the engine: wait for each item's flushed state.
   await Promise.all(itemIds.map((itemId) => engine.settled(itemId)));
   out({
     items: itemIds.map((itemId) => {
       const view = engine.getItem(itemId);
       const start = view?.startEventId ? engine.getStartDetail(view.startEventId) : undefined;
-      return { itemId, status: view?.status, state: engine.getItemState(itemId), accountNumber: view?.accountNumber, children: start?.children.map((e) => [e.typeName, e.status]) };
+      return {
+        itemId,
+        status: view?.status,
+        errorMessage: view?.errorMessage,
+        state: engine.getItemState(itemId),
+        accountNumber: view?.accountNumber,
+        children: start?.children.map((e) => [e.typeName, e.status]),
+      };
     }),
+    subscriptions: thirdParty.system('circulation').range<{ accountNumber: string; status: string }>('subscription/').map(([, s]) => [s.accountNumber, s.status]),
     ledger: sims.controls.ledger(),
     outbox: sims.controls.outbox(),
     keys: Array.from({ length: 50 }, (_, i) => `k${i}`).filter((k) => store.getIdempotencyRecord('shop', k)),
