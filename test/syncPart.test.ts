@@ -2,7 +2,7 @@
 // answered at once, idempotency keys claimed before any call and released when nothing is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal } from '../src/domain/index.ts';
+import { PermanentError, Refusal, parsePurchase } from '../src/domain/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,14 +106,14 @@ test('payment is required unless every item is complimentary', async (t) => {
 
 test('a repeated key returns the first answer; another body is refused; a running one is in flight', async (t) => {
   const world = await createWorld(t);
-  const running = world.purchase(purchaseBody(), 'k-1');
-  const inFlight = await refusal(world.purchase(purchaseBody(), 'k-1'));
+  const place = () => world.engine.placeOrder({ appId: 'shop', idempotencyKey: 'k-1', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: 202, body: o }) });
+  const running = place();
+  const inFlight = await refusal(place());
   assert.equal(inFlight.code, 'idempotency-in-flight');
   const first = await running;
   assert.equal(first.kind, 'accepted');
-  await world.engine.recordAnswer('shop', 'k-1', { status: 202, body: first });
-  const replay = await world.purchase(purchaseBody(), 'k-1');
-  assert.deepEqual(replay, { kind: 'replay', answer: { status: 202, body: first } });
+  const replay = await place();
+  assert.deepEqual(replay, { kind: 'replay', answer: { status: 202, body: first } }, 'kept before the first request ended');
   const other = await refusal(world.purchase(purchaseBody({ customerId: 'someone-else' }), 'k-1'));
   assert.equal(other.code, 'idempotency-mismatch');
   assert.equal(world.store.listPendingOrders().length, 0);

@@ -69,8 +69,6 @@ export interface Engine {
   /** Recovers what an earlier process left; call once before taking requests. */
   start(): Promise<RecoveryReport>;
   placeOrder(request: PlaceOrderRequest): Promise<OrderOutcome>;
-  /** Keeps the first answer of an Idempotency-Key, to replay it. */
-  recordAnswer(appId: string, key: string, answer: { status: number; body: unknown }): Promise<void>;
   getOrder(orderId: string): { orderId: string; appId: string; customerId: string; status: string; items: ItemDetail[] } | undefined;
   getItem(itemId: string): ItemDetail | undefined;
   /** The item's chart state value, for the live highlight. */
@@ -209,12 +207,6 @@ export function createEngine(options: EngineOptions): Engine {
       return report;
     },
     placeOrder: (request) => placeOrder(ctx, request),
-    async recordAnswer(appId, key, answer) {
-      const record = store.getIdempotencyRecord(appId, key);
-      if (!record) return;
-      runner.stage({ idempotency: [{ appId, key, record: { ...record, answer } }] });
-      await runner.durable();
-    },
     getOrder(orderId) {
       const order = store.getOrder(orderId);
       if (!order || order.status !== 'started') return undefined;

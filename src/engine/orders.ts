@@ -27,6 +27,17 @@ export interface PlaceOrderRequest {
    * known to be new, so a repeated key gets its first answer even after the session ended.
    */
   admitNew?: () => void;
+  /**
+   * The answer to keep for the key, so a repeated request gets it again: kept before the key
+   * stops being in flight, so a repeat never sees the order started with no answer kept.
+   */
+  answerOf?: (outcome: Exclude<OrderOutcome, { kind: 'replay' }>) => KeptAnswer;
+}
+
+/** An answer kept with its Idempotency-Key, replayed as it was. */
+export interface KeptAnswer {
+  status: number;
+  body: unknown;
 }
 
 /** An item of a successful answer. */
@@ -43,7 +54,7 @@ export interface PlacedItem {
 /** What a purchase comes to. Refusals (402, 409, 422, 503) are thrown as `Refusal`. */
 export type OrderOutcome =
   /** The key was answered before: the first answer, to replay as it was. */
-  | { kind: 'replay'; answer: { status: number; body: unknown } }
+  | { kind: 'replay'; answer: KeptAnswer }
   /** Split mode (or processSync past its deadline): provisioning goes on in the background. */
   | { kind: 'accepted'; orderId: string; items: PlacedItem[] }
   /** processSync: every step of every item succeeded. */
@@ -63,7 +74,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);
-  if (known) return answerForExisting(ctx, known, bodyHash, flight);
+  if (known) return keep(ctx, request, answerForExisting(ctx, known, bodyHash, flight));
   request.admitNew?.();
   const at = clock();
   const orderId = newId(at);
@@ -85,15 +96,25 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   );
   if (existing) {
     for (const p of prepared) p.discard();
-    return answerForExisting(ctx, existing, bodyHash, flight);
+    return keep(ctx, request, answerForExisting(ctx, existing, bodyHash, flight));
   }
   ctx.inFlight.add(flight);
   try {
     for (const p of prepared) p.launch();
-    return await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs);
+    return await keep(ctx, request, await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs));
   } finally {
     ctx.inFlight.delete(flight);
   }
+}
+
+/** Keeps the outcome's answer with the key, unless one is kept already (the first answer stands). */
+async function keep(ctx: EngineContext, request: PlaceOrderRequest, outcome: OrderOutcome): Promise<OrderOutcome> {
+  if (outcome.kind === 'replay' || !request.answerOf) return outcome;
+  const record = ctx.store.getIdempotencyRecord(request.appId, request.idempotencyKey);
+  if (!record || record.answer) return outcome;
+  ctx.runner.stage({ idempotency: [{ appId: request.appId, key: request.idempotencyKey, record: { ...record, answer: request.answerOf(outcome) } }] });
+  await ctx.runner.durable();
+  return outcome;
 }
 
 /** Runs the synchronous part; a processSync order then waits for the end until `deadlineAt` (ms). */

@@ -79,6 +79,23 @@ test('processSync: 201 once every step is done; 502 naming the failed step when 
   assert.ok(failed.body.orderId);
 });
 
+test('a key repeated on every turn while its processSync purchase ends gets 409 or the first answer, and the first answer stands', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('lte', { processSync: true });
+  const send = () => h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'k-race' } });
+  let firstDone = false;
+  const first = send().then(json).finally(() => (firstDone = true));
+  const repeats = new Set<number>();
+  while (!firstDone) {
+    await new Promise((resolve) => setImmediate(resolve));
+    repeats.add((await send()).status);
+  }
+  const answer = await first;
+  assert.equal(answer.status, 201);
+  assert.deepEqual([...repeats].filter((status) => status !== 409 && status !== 201), [], 'no repeat got an answer of its own');
+  assert.deepEqual(await json(await send()), answer, 'the first answer is replayed');
+});
+
 test('a sessionId that is not a live session of the customer is 422; a live one is accepted', async (t) => {
   const h = await createHttpWorld(t);
   const key = await h.newApp();

@@ -138,13 +138,8 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
             throw new ProblemError('invalid', `sessionId ${message}`, { errors: [{ path: 'sessionId', message }] });
           }
         };
-        const outcome = await engine.placeOrder({ appId, idempotencyKey, purchase, admitNew });
-        if (outcome.kind === 'replay') {
-          metrics.countPurchase(outcome.answer.status, performance.now() - started);
-          return replay(outcome.answer) as never;
-        }
-        const answer = answerOf(outcome, c.req.path);
-        await engine.recordAnswer(appId, idempotencyKey, answer);
+        const outcome = await engine.placeOrder({ appId, idempotencyKey, purchase, admitNew, answerOf: (placed) => answerOf(placed, c.req.path) });
+        const answer = outcome.kind === 'replay' ? outcome.answer : answerOf(outcome, c.req.path);
         metrics.countPurchase(answer.status, performance.now() - started);
         return replay(answer) as never;
       } catch (error) {
