@@ -139,6 +139,8 @@ test('a circulation outage delays items without failing them; they finish once i
   assert.equal(find.status, 1, 'a step waiting to retry is processing');
   assert.ok(find.attempts >= 3);
   assert.equal(world.engine.getItem(itemId)?.status, 'in_progress');
+  const stored = world.store.listUnfinishedItems().find((state) => state.itemId === itemId)!;
+  assert.ok(stored.events.length <= 1, `a snapshot is written at each retry wait: ${stored.events.length} transitions to replay`);
   await world.sims.controls.setOutage(false);
   const done = await world.settled(itemId);
   assert.equal(done.status, 'complete');

@@ -76,7 +76,11 @@ interface Live {
   committed: Snapshot;
 }
 
-/** A full snapshot is written at rest and at least every this many transitions, to bound replay. */
+/**
+ * A full snapshot is written at rest, when a call starts waiting to retry (an item may wait long,
+ * as in an outage, and recovery then restores it without replaying its retries), and at least
+ * every this many transitions, to bound replay.
+ */
 const SNAPSHOT_EVERY = 16;
 
 /** A third-party call on its way. */
@@ -261,7 +265,7 @@ export class Runner {
     const wasAtRest = restsAt(prevCall);
     const atRest = restsAt(nextCall);
     live.sinceSnapshot += 1;
-    const writeSnapshot = atRest || live.sinceSnapshot >= SNAPSHOT_EVERY;
+    const writeSnapshot = atRest || nextCall?.phase === 'waitingToRetry' || live.sinceSnapshot >= SNAPSHOT_EVERY;
     if (writeSnapshot) live.sinceSnapshot = 0;
     const writes: Batch = {
       states: [
