@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../test/helpers/serverChild.ts';
+import { httpPurchaseBody } from './benchPurchase.ts';
 import { median } from './stats.ts';
 
 const TOKEN = 'bench-operator-token-0123456789';
@@ -32,13 +33,7 @@ async function runOnce(purchases: number, concurrency: number): Promise<RunResul
     Array.from({ length: concurrency }, async () => {
       while (next < purchases) {
         const i = next++;
-        const body = {
-          customerId: `c${i}`,
-          subscriber: { firstName: 'Pat', lastName: 'Lee', email: `p${i}@example.com` },
-          deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-          payment: { gateway: 'payway', token: 'tok_visa' },
-          items: [{ offerId: 'daily-digital' }],
-        };
+        const body = httpPurchaseBody(i);
         const sent = performance.now();
         const response = await server.request('POST', '/v1/purchases', { token: apiKey, body, headers: { 'idempotency-key': `k${i}` } });
         await response.arrayBuffer();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type ServerChild } from '../test/helpers/serverChild.ts';
 import { readSse, type SseReader } from '../test/helpers/sse.ts';
+import { httpPurchaseBody } from './benchPurchase.ts';
 import { median, round } from './stats.ts';
 
 const TOKEN = 'bench-operator-token-0123456789';
@@ -73,13 +74,7 @@ async function runOnce(clients: number, purchases: number, concurrency: number):
       Array.from({ length: concurrency }, async () => {
         while (next < purchases) {
           const i = next++;
-          const body = {
-            customerId: `c${i % clients}`,
-            subscriber: { firstName: 'Pat', lastName: 'Lee', email: `p${i}@example.com` },
-            deliveryAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-            payment: { gateway: 'payway', token: 'tok_visa' },
-            items: [{ offerId: 'daily-digital' }],
-          };
+          const body = httpPurchaseBody(i, `c${i % clients}`);
           const sentAt = performance.now();
           const response = await server.request('POST', '/v1/purchases', { token: apiKey, body, headers: { 'idempotency-key': `k${i}` } });
           const answer = (await response.json()) as { items: Array<{ itemId: string }> };
