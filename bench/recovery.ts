@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { NODE_FLAGS } from '../src/nodeFlags.ts';
 import { openProduct, type Product } from '../src/product.ts';
-import { benchPurchase } from './benchPurchase.ts';
+import { parsePurchase } from '../src/domain/index.ts';
+import { httpPurchaseBody } from './benchPurchase.ts';
 import { median, round } from './stats.ts';
 
 interface FillResult {
@@ -62,7 +63,8 @@ async function fill(dataDir: string, items: number, inFlight: number): Promise<n
   async function lane(): Promise<void> {
     while (next < items) {
       const i = next++;
-      const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: benchPurchase(i) });
+      // Each its own email: items sharing one would queue for the occupant lock instead of retrying.
+      const outcome = await engine.placeOrder({ appId: 'bench', idempotencyKey: `k${i}`, purchase: parsePurchase(httpPurchaseBody(i)) });
       if (outcome.kind !== 'accepted') throw new Error(`purchase ${i}: ${outcome.kind}`);
       itemIds.push(outcome.items[0].itemId);
     }

@@ -16,13 +16,18 @@ const CLOSED_AFTER_SUBSCRIPTION_MESSAGE = 'Customer service closed this start; i
 /** The message for a start closed after ADDSUBSCRIPTION whose stop the circulation system refused for good. */
 const CLOSED_STOP_REFUSED_MESSAGE = 'Customer service closed this start; its subscription could not be stopped, and customer service will see to it.';
 
+/** The message for a start whose ADDSUBSCRIPTION went unanswered and whose stop by its key was refused for good. */
+const CLOSED_STOP_UNSURE_MESSAGE =
+  'Customer service closed this start; a subscription may have been created and could not be stopped, and customer service will see to it.';
+
 /**
  * What a closed item tells the shopper: whether a subscription had been made, and if so whether it
  * was stopped. A stop by ADDSUBSCRIPTION's key tells the account number of one the engine never heard of.
  */
 function closedMessage(context: NewStartContext): string {
-  if (context.actionErrors.some((error) => error.action === 'stop-subscription')) return CLOSED_STOP_REFUSED_MESSAGE;
-  return context.refs.accountNumber === undefined ? CLOSED_MESSAGE : CLOSED_AFTER_SUBSCRIPTION_MESSAGE;
+  const known = context.refs.accountNumber !== undefined;
+  if (context.actionErrors.some((error) => error.action === 'stop-subscription')) return known ? CLOSED_STOP_REFUSED_MESSAGE : CLOSED_STOP_UNSURE_MESSAGE;
+  return known ? CLOSED_AFTER_SUBSCRIPTION_MESSAGE : CLOSED_MESSAGE;
 }
 
 /** The rows one transition changes. */

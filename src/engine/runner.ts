@@ -77,9 +77,9 @@ interface Live {
 }
 
 /**
- * A full snapshot is written at rest, when a call starts waiting to retry (an item may wait long,
- * as in an outage, and recovery then restores it without replaying its retries), and at least
- * every this many transitions, to bound replay.
+ * A full snapshot is written at rest, when a background call starts waiting to retry (an item may
+ * wait long, as in an outage, and recovery then restores it without replaying its retries), and at
+ * least every this many transitions, to bound replay.
  */
 const SNAPSHOT_EVERY = 16;
 
@@ -265,7 +265,7 @@ export class Runner {
     const wasAtRest = restsAt(prevCall);
     const atRest = restsAt(nextCall);
     live.sinceSnapshot += 1;
-    const writeSnapshot = atRest || nextCall?.phase === 'waitingToRetry' || live.sinceSnapshot >= SNAPSHOT_EVERY;
+    const writeSnapshot = atRest || waitsLong(nextCall) || live.sinceSnapshot >= SNAPSHOT_EVERY;
     if (writeSnapshot) live.sinceSnapshot = 0;
     const writes: Batch = {
       states: [
@@ -375,6 +375,11 @@ export class Runner {
     this.live.delete(live.item.itemId);
     this.waiters.release(live.item.itemId, live.snapshot);
   }
+}
+
+/** A wait that may last: a retry of a background step or an action. The synchronous part's waits end within its request. */
+function waitsLong(call: ActiveCall | null): boolean {
+  return call?.phase === 'waitingToRetry' && call.meta.step?.sync !== true;
 }
 
 function holdsOccupantStep(call: ActiveCall | null): boolean {

@@ -170,14 +170,24 @@ test('close before capture voids; close after capture refunds; then each stops t
 test('close undoes what was done unheard: a stop by key after an ADDSUBSCRIPTION never answered, a refund after a void finds a capture', () => {
   let s = commit(done(done(begin()), { authorizationId: 'A1' }));
   s = done(done(done(s), { occupantId: 'O' }), { addressId: 'D' }); // FIND, CREATE, ADDADDRESS
-  let closing = send(fail(s, false), { type: 'csr.close', at: T0 }); // ADDSUBSCRIPTION fails, its account number unheard
-  const made: string[] = [];
-  while (activeCall(calls, closing.value)) {
-    made.push(where(closing));
-    closing = done(closing, where(closing) === 'stop-subscription' ? { accountNumber: '42' } : {});
-  }
-  assert.deepEqual(made, ['void', 'stop-subscription'], 'a subscription may exist: the stop asks by its key');
-  assert.equal(closing.context.refs.accountNumber, '42', 'the stop tells the account number it found');
+  const closeMaking = (failed: Snapshot) => {
+    let closing = send(failed, { type: 'csr.close', at: T0 });
+    const made: string[] = [];
+    while (activeCall(calls, closing.value)) {
+      made.push(where(closing));
+      closing = done(closing, where(closing) === 'stop-subscription' ? { accountNumber: '42' } : {});
+    }
+    return { closing, made };
+  };
+  // ADDSUBSCRIPTION gives up on transient errors (a reply lost to a crash looks like one): unheard.
+  const retried = send(fail(s, true, T0), { type: 'step.retry', at: T0 + 1 });
+  const gaveUp = fail(retried, true, T0 + 11 * 60_000);
+  assert.equal(where(gaveUp), 'ADDSUBSCRIPTION');
+  assert.equal(statePath(gaveUp.value)[1], 'failed');
+  const unheard = closeMaking(gaveUp);
+  assert.deepEqual(unheard.made, ['void', 'stop-subscription'], 'a subscription may exist: the stop asks by its key');
+  assert.equal(unheard.closing.context.refs.accountNumber, '42', 'the stop tells the account number it found');
+  assert.deepEqual(closeMaking(fail(s, false)).made, ['void'], 'a permanent refusal made nothing: no stop');
 
   let captured = done(s, { accountNumber: '42' }); // ADDSUBSCRIPTION
   captured = send(fail(captured, false), { type: 'csr.close', at: T0 }); // CCFUNDCAPTURE fails, a capture unheard

@@ -40,6 +40,16 @@ function giveUpError(call: string, error: CallError, context: NewStartContext, a
   };
 }
 
+/**
+ * True when ADDSUBSCRIPTION may have made a subscription the engine never heard of: it gave up on
+ * transient errors (a reply lost to a crash or a timeout looks like one). A permanent refusal
+ * made nothing (SPEC §7), and a success told the account number.
+ */
+export function subscriptionMayExist(context: NewStartContext): boolean {
+  const { current } = context;
+  return context.refs.accountNumber === undefined && current?.step === 'ADDSUBSCRIPTION' && current.error?.transient === true;
+}
+
 /** True once a compensation call was refused for good (a permanent error, or retries spent). */
 function refusedForGood(context: NewStartContext, action: ActionCall): boolean {
   return context.actionErrors.some((error) => error.action === action);
@@ -72,7 +82,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       // What was done is undone even when the engine never heard of it (a reply lost to a crash):
       // the stop finds the subscription by ADDSUBSCRIPTION's key, the void the authorization by AUTHCC's.
       mustStopSubscription: ({ context }) =>
-        (context.refs.accountNumber !== undefined || context.refs.subscriptionAttempted === true) &&
+        (context.refs.accountNumber !== undefined || subscriptionMayExist(context)) &&
         !context.refs.subscriptionStopped &&
         !refusedForGood(context, 'stop-subscription'),
       mustRefund: ({ context }) =>
@@ -91,7 +101,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
         return {
           current: execution(event.nextEventId, params.step, event.at),
           call: freshCall(),
-          refs: params.step === 'AUTHCC' ? { ...context.refs, authorizationAttempted: true } : params.step === 'ADDSUBSCRIPTION' ? { ...context.refs, subscriptionAttempted: true } : context.refs,
+          refs: params.step === 'AUTHCC' ? { ...context.refs, authorizationAttempted: true } : context.refs,
         };
       }),
       beginAction: assign({ call: freshCall }),

@@ -38,8 +38,6 @@ export interface CallProgress {
 export interface Refs {
   temporaryAccountNumber?: string;
   authorizationAttempted?: boolean;
-  /** ADDSUBSCRIPTION was called: a subscription may exist though its account number was never heard. */
-  subscriptionAttempted?: boolean;
   /** A void found the authorization captured, though the capture was never heard: refund it. */
   captureFound?: boolean;
   authorizationId?: string;
