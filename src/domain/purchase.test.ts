@@ -50,6 +50,16 @@ test('refuses a card number instead of a token without echoing it', () => {
   }
 });
 
+test('takes any printable tok_… as a token (SPEC §7), and nothing else', () => {
+  const withToken = (token: string) => {
+    const body: any = valid();
+    body.payment.token = token;
+    return body;
+  };
+  for (const token of ['tok_visa', 'tok_visa-debit', 'tok_a.b', `tok_${'x'.repeat(200)}`]) assert.equal(parsePurchase(withToken(token)).payment?.token, token);
+  for (const token of ['tok_', 'visa', 'tok_a b', `tok_${'x'.repeat(201)}`]) assert.deepEqual(issuesOf(withToken(token)), ['payment.token'], token);
+});
+
 test('enforces the limits of SPEC §9', () => {
   const long: any = valid();
   long.subscriber.firstName = 'x'.repeat(101);

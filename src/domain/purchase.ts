@@ -28,7 +28,8 @@ export const subscriberSchema = z.strictObject({
 const token = z
   .string()
   .refine((value) => !CARD_NUMBER.test(value.trim()), 'a card number is not accepted: send the gateway token (tok_…) instead')
-  .refine((value) => CARD_NUMBER.test(value.trim()) || /^tok_[A-Za-z0-9_]{1,100}$/.test(value), 'must be a payment token such as tok_visa');
+  // SPEC §7: any `tok_…` is a token (printable, no spaces, at most 200 characters after tok_).
+  .refine((value) => CARD_NUMBER.test(value.trim()) || /^tok_[\x21-\x7e]{1,200}$/.test(value), 'must be a payment token such as tok_visa');
 
 /** Payment by a gateway token; card data is never accepted. */
 export const paymentSchema = z.strictObject({

@@ -42,7 +42,7 @@ test("refuses a name with a character other than letters, spaces and hyphens, na
 
 test('accepts letters of any script, spaces and hyphens in names', async (t) => {
   const { connectors } = openTestWorld(t);
-  const names = [['Zoë', 'Ångström'], ['José María', 'García-Márquez'], ['Renée', 'Ōtsuka'], ['Dmitri', 'Шостакович']];
+  const names = [['Zoë', 'Ångström'], ['José María', 'García-Márquez'], ['Renée', 'Ōtsuka'], ['Dmitri', 'Шостакович'], ['Anne\u2010Marie', 'Smith\u2011Jones']];
   for (const [i, [firstName, lastName]] of names.entries()) {
     await connectors.circulation.createOccupant({ firstName: firstName!, lastName: lastName!, email: `p${i}@example.com` }, callOf(`i${i}`, 'CREATESUBSCRIBER'));
   }

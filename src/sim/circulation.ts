@@ -45,7 +45,8 @@ interface PaymentRecord {
 const OUTAGE_KEY = 'outage';
 /** Account numbers are digits only and all of one length: the first is 100000001. */
 const FIRST_ACCOUNT_NUMBER = 100_000_000;
-const NAME_CHARACTER = /^[\p{L}\p{M} -]$/u;
+// Letters (with their combining marks), spaces and hyphens: ASCII's, and Unicode's hyphen and non-breaking hyphen.
+const NAME_CHARACTER = /^[\p{L}\p{M} \-\u2010\u2011]$/u;
 
 const padded = (value: number) => String(value).padStart(9, '0');
 const normalEmail = (email: string) => email.trim().toLowerCase();
