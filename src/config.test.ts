@@ -11,6 +11,7 @@ test('every variable has a default', () => {
     syncBudgetMs: 5_000,
     processSyncDeadlineMs: 10_000,
     cancelDeadlineMs: 10_000,
+    backgroundRetry: { baseDelayMs: 250, maxDelayMs: 5_000, budgetMs: 600_000 },
     port: 3000,
     operatorToken: undefined,
     logLevel: 'info',
@@ -25,6 +26,9 @@ test('an invalid value names its variable', () => {
   assert.throws(() => loadConfig({ OPERATOR_TOKEN: 'short' }), /OPERATOR_TOKEN/);
   assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
   assert.throws(() => loadConfig({ CANCEL_DEADLINE_MS: '-1' }), /CANCEL_DEADLINE_MS/);
+  assert.deepEqual(loadConfig({ RETRY_BASE_MS: '100', RETRY_MAX_MS: '2000', RETRY_BUDGET_MS: '60000' }).backgroundRetry, { baseDelayMs: 100, maxDelayMs: 2_000, budgetMs: 60_000 });
+  assert.throws(() => loadConfig({ RETRY_BASE_MS: '1000', RETRY_MAX_MS: '500' }), /^ConfigError: RETRY_MAX_MS/);
+  assert.throws(() => loadConfig({ RETRY_BUDGET_MS: 'ten minutes' }), /^ConfigError: RETRY_BUDGET_MS/);
   for (const raw of ['0x50', '4e3', ' 12', '1.', '']) {
     if (raw === '') assert.equal(loadConfig({ PORT: raw }).port, 3000, 'empty is the default');
     else assert.throws(() => loadConfig({ PORT: raw }), /^ConfigError: PORT/, `PORT=${JSON.stringify(raw)}`);

@@ -17,6 +17,12 @@ export interface Config {
   processSyncDeadlineMs: number;
   /** CANCEL_DEADLINE_MS: how long a shopper's cancel waits for the stop to be recorded (default 10,000). */
   cancelDeadlineMs: number;
+  /**
+   * The retry policy of every background step (SPEC §3): RETRY_BASE_MS, the first wait (default
+   * 250), doubling per attempt up to RETRY_MAX_MS (default 5,000), until RETRY_BUDGET_MS of
+   * transient failures (default 600,000: ten minutes) fail the step.
+   */
+  backgroundRetry: { baseDelayMs: number; maxDelayMs: number; budgetMs: number };
   /** PORT: the HTTP port (default 3000; 0 picks a free one). */
   port: number;
   /** OPERATOR_TOKEN: bearer token of the operator `admin` (default: a random one, printed at start-up). */
@@ -55,10 +61,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncBudgetMs: number(env, 'SYNC_BUDGET_MS', 5_000, 0, 600_000),
     processSyncDeadlineMs: number(env, 'PROCESS_SYNC_DEADLINE_MS', 10_000, 0, 600_000),
     cancelDeadlineMs: number(env, 'CANCEL_DEADLINE_MS', 10_000, 0, 600_000),
+    backgroundRetry: backgroundRetry(env),
     port: number(env, 'PORT', 3000, 0, 65_535),
     operatorToken: operatorToken(env),
     logLevel: logLevel(env),
   };
+}
+
+function backgroundRetry(env: NodeJS.ProcessEnv): Config['backgroundRetry'] {
+  const baseDelayMs = number(env, 'RETRY_BASE_MS', 250, 1, 3_600_000);
+  const maxDelayMs = number(env, 'RETRY_MAX_MS', Math.max(5_000, baseDelayMs), 1, 3_600_000);
+  if (maxDelayMs < baseDelayMs) throw new ConfigError(`RETRY_MAX_MS must be at least RETRY_BASE_MS (${baseDelayMs}), not "${env.RETRY_MAX_MS}"`);
+  return { baseDelayMs, maxDelayMs, budgetMs: number(env, 'RETRY_BUDGET_MS', 600_000, 0, 7 * 24 * 3_600_000) };
 }
 
 function operatorToken(env: NodeJS.ProcessEnv): string | undefined {

@@ -3,6 +3,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from './config.ts';
+import { STEPS } from './domain/index.ts';
 import { createAccess, createEngine, type Access, type Engine, type EngineOptions } from './engine/index.ts';
 import { createSimulators, type Simulators } from './sim/index.ts';
 import { openStore, openThirdPartyStore, type EngineStore, type ThirdPartyStore } from './store/index.ts';
@@ -28,6 +29,7 @@ export function openProduct(config: Config, engineOptions: Partial<EngineOptions
     syncBudgetMs: config.syncBudgetMs,
     processSyncDeadlineMs: config.processSyncDeadlineMs,
     cancelDeadlineMs: config.cancelDeadlineMs,
+    retry: backgroundRetries(config.backgroundRetry),
     ...engineOptions,
   });
   return {
@@ -41,6 +43,11 @@ export function openProduct(config: Config, engineOptions: Partial<EngineOptions
       await thirdParty.close();
     },
   };
+}
+
+/** The configured policy for every background step; the synchronous steps retry within the request's budget. */
+function backgroundRetries(policy: Config['backgroundRetry']): EngineOptions['retry'] {
+  return Object.fromEntries(STEPS.filter((step) => !step.sync).map((step) => [step.name, { ...policy, factor: 2 }]));
 }
 
 /** Both stores; a data directory that cannot hold them is a configuration error naming DATA_DIR. */
