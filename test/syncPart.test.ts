@@ -2,7 +2,7 @@
 // answered at once, idempotency keys claimed before any call and released when nothing is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal, parsePurchase } from '../src/domain/index.ts';
+import { PermanentError, Refusal, parsePurchase, type Connectors } from '../src/domain/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,32 @@ test('a gateway that stays unavailable answers 503 after the in-request budget a
   assert.ok(noStarts(world));
   const again = await world.purchase(purchaseBody(), 'k-503');
   assert.equal(again.kind, 'accepted', 'the client may retry with the same key');
+});
+
+test('an authorization that does not answer is given up at the in-request deadline (503); the void waits for it, then voids it', async (t) => {
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  // The gateway takes the authorization only when the test lets it answer, long after the deadline.
+  const slowAuthorizations = (connectors: Connectors): Connectors => {
+    const payway = connectors.gateways.payway;
+    const authorize: typeof payway.authorize = async (request, context) => {
+      await answered;
+      return payway.authorize(request, context);
+    };
+    return { ...connectors, gateways: { ...connectors.gateways, payway: Object.assign(Object.create(payway), { authorize }) } };
+  };
+  const world = await createWorld(t, { wrapConnectors: slowAuthorizations, syncBudgetMs: 300 });
+  const started = Date.now();
+  const error = await refusal(world.purchase(purchaseBody(), 'k-hang'));
+  assert.equal(error.code, 'unavailable');
+  assert.ok(Date.now() - started < 1_500, `answered at the deadline, not the 30 s call timeout (${Date.now() - started} ms)`);
+  assert.deepEqual(world.sims.controls.ledger(), [], 'the void waits for the authorization still on its way');
+  answer();
+  for (let waited = 0; world.sims.controls.ledger().length < 2; waited += 20) {
+    assert.ok(waited < 5_000, 'the void follows the late authorization');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.deepEqual(world.sims.controls.ledger().map((e) => e.operation), ['authorize', 'void']);
 });
 
 test('a purchase naming an unknown offer is refused before anything runs', async (t) => {

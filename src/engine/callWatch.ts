@@ -1,9 +1,10 @@
-// The calls on their way to third parties, watched by one timer: a call past its timeout is
+// The calls on their way to third parties, watched by one timer: a call past its deadline is
 // handed back as timed out (the engine counts it a transient failure and retries under its key).
 
 /** What the watch needs of a call. */
 export interface WatchedCall {
-  startedAt: number;
+  /** When the call counts as failed if it has not answered, in ms since the epoch. */
+  deadlineAt: number;
   timedOut: boolean;
   /** Settles when the third party answers (or fails). */
   settled?: Promise<unknown>;
@@ -15,20 +16,20 @@ export class CallWatch<T extends WatchedCall> {
   private timer: NodeJS.Timeout | undefined;
 
   /**
-   * @param timeoutMs how long a call may take, in ms
    * @param clock ms since the epoch
-   * @param onTimeout called once for each call past its timeout
+   * @param onTimeout called once for each call past its deadline
+   * @param sweepMs how often deadlines are checked: how late past one a call may be handed back
    */
   constructor(
-    private readonly timeoutMs: number,
     private readonly clock: () => number,
     private readonly onTimeout: (call: T, now: number) => void,
+    private readonly sweepMs = 250,
   ) {}
 
   /** Starts watching a call. */
   add(call: T): void {
     this.calls.add(call);
-    this.timer ??= setInterval(() => this.sweep(), Math.min(1_000, this.timeoutMs));
+    this.timer ??= setInterval(() => this.sweep(), this.sweepMs);
   }
 
   /** Stops watching a call that answered. */
@@ -46,7 +47,7 @@ export class CallWatch<T extends WatchedCall> {
   private sweep(): void {
     const now = this.clock();
     for (const call of this.calls) {
-      if (now - call.startedAt < this.timeoutMs) continue;
+      if (now < call.deadlineAt) continue;
       call.timedOut = true;
       this.calls.delete(call);
       this.onTimeout(call, now);

@@ -240,9 +240,10 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
     settledOrders: [order.orderId],
     idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
   });
-  // Answer once every authorization of the order is voided, or once the in-request budget is
-  // spent: a void the gateway keeps refusing goes on durably in the background.
-  await ctx.waits.wait(Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done'))), ctx.settings.syncBudgetMs);
+  // Answer once every authorization of the order is voided, or at the in-request deadline at the
+  // latest (SPEC §3: 5 s by default): a void still under way goes on durably in the background.
+  const voided = Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
+  await ctx.waits.wait(voided, rejected.context.syncDeadlineAt - clock());
   throw rejectionRefusal(rejected);
 }
 

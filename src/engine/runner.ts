@@ -88,9 +88,11 @@ interface PendingCall extends WatchedCall {
   live: Live;
   snapshot: Snapshot;
   call: string;
+  startedAt: number;
 }
 
 const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
+const SYNC_CALLS = new Set<string>(['ADDRSTD', 'AUTHCC']);
 
 /** The actor registry and the persist-then-act loop. */
 export class Runner {
@@ -102,6 +104,8 @@ export class Runner {
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private readonly calls: CallWatch<PendingCall>;
+  /** Per item, a call given up on while still on its way: the item's next call waits for it (see `perform`). */
+  private readonly abandoned = new Map<string, Promise<unknown>>();
   /** Transitions taken since the runner started, for the benchmarks. */
   transitions = 0;
 
@@ -109,12 +113,17 @@ export class Runner {
     this.callStates = indexCallStates(options.machine);
     this.locks = new OccupantLocks(options.store);
     this.ticks = new CommitTicks(options.store, options.onFatal ?? crash);
-    const timeoutMs = options.callTimeoutMs ?? 30_000;
-    this.calls = new CallWatch<PendingCall>(timeoutMs, options.clock, ({ live, snapshot, call }, now) => {
+    this.calls = new CallWatch<PendingCall>(options.clock, ({ live, snapshot, call, startedAt, settled }, now) => {
       if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) return;
-      const error = toCallError(new TransientError(`${call} did not answer within ${timeoutMs} ms`));
+      // The answer may still come: the item's next call waits for it, until the full call timeout.
+      if (settled) this.abandon(live.item.itemId, beforeDeadline(settled, startedAt + this.callTimeoutMs - now));
+      const error = toCallError(new TransientError(`${call} did not answer within ${now - startedAt} ms`));
       this.dispatch(live, { type: 'step.failed', at: now, error, jitter: options.random() });
     });
+  }
+
+  private get callTimeoutMs(): number {
+    return this.options.callTimeoutMs ?? 30_000;
   }
 
   /** How many items have an actor in memory now. */
@@ -235,7 +244,7 @@ export class Runner {
     }
     this.live.clear();
     await staged;
-    await beforeDeadline(Promise.all(answers), this.options.callTimeoutMs ?? 30_000);
+    await beforeDeadline(Promise.all(answers), this.callTimeoutMs);
   }
 
   /** True once `stop()` was called: nothing more is written. */
@@ -337,6 +346,12 @@ export class Runner {
 
   private async perform(live: Live, snapshot: Snapshot, call: Exclude<StepName, 'STARTSTD'> | ActionCall): Promise<void> {
     const { item } = live;
+    // One call of an item on the wire at a time: a void must not overtake the authorization it undoes.
+    const abandoned = this.abandoned.get(item.itemId);
+    if (abandoned) {
+      await abandoned;
+      if (this.stopped || live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
+    }
     if (OCCUPANT_STEPS.has(call) && !live.lock) {
       const name = occupantLockName(item.data.subscriber.email);
       let held: boolean;
@@ -349,7 +364,10 @@ export class Runner {
       if (!held) return;
       live.lock = name;
     }
-    const pending: PendingCall = { live, snapshot, call, startedAt: this.options.clock(), timedOut: false };
+    const startedAt = this.options.clock();
+    // A call of the synchronous part counts as failed at the in-request deadline at the latest (SPEC §3).
+    const limit = SYNC_CALLS.has(call) ? Math.min(startedAt + this.callTimeoutMs, snapshot.context.syncDeadlineAt) : startedAt + this.callTimeoutMs;
+    const pending: PendingCall = { live, snapshot, call, startedAt, deadlineAt: limit, timedOut: false };
     this.calls.add(pending);
     let event: NewStartEvent;
     try {
@@ -367,6 +385,14 @@ export class Runner {
     this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
     if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
     this.dispatch(live, event);
+  }
+
+  /** Keeps an item's abandoned call until it settles (or its call timeout passes), which is at most a call timeout. */
+  private abandon(itemId: string, settling: Promise<unknown>): void {
+    this.abandoned.set(itemId, settling);
+    void settling.then(() => {
+      if (this.abandoned.get(itemId) === settling) this.abandoned.delete(itemId);
+    });
   }
 
   private evict(live: Live): void {
