@@ -34,6 +34,7 @@ import { toCallError } from './calls.ts';
 import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
+import { stateWrite } from './stateWrites.ts';
 import { CallWatch, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
 import { beforeDeadline } from './deadline.ts';
@@ -75,13 +76,6 @@ interface Live {
   /** The last snapshot known to be flushed: what waiters and readers may be told. */
   committed: Snapshot;
 }
-
-/**
- * A full snapshot is written at rest, when a background call starts waiting to retry (an item may
- * wait long, as in an outage, and recovery then restores it without replaying its retries), and at
- * least every this many transitions, to bound replay.
- */
-const SNAPSHOT_EVERY = 16;
 
 /** A third-party call on its way. */
 interface PendingCall extends WatchedCall {
@@ -271,24 +265,9 @@ export class Runner {
     const { store } = this.options;
     const projection = projectTransition(item, prev.context, next.context, store.getOffer(item.offerId));
     const nextCall = live.call;
-    const wasAtRest = restsAt(prevCall);
-    const atRest = restsAt(nextCall);
-    live.sinceSnapshot += 1;
-    const writeSnapshot = atRest || waitsLong(nextCall) || live.sinceSnapshot >= SNAPSHOT_EVERY;
-    if (writeSnapshot) live.sinceSnapshot = 0;
-    const writes: Batch = {
-      states: [
-        {
-          itemId: item.itemId,
-          shard: item.shard,
-          event,
-          snapshot: writeSnapshot ? persistSnapshot(next) : undefined,
-          unfinished: wasAtRest === atRest ? undefined : !atRest,
-        },
-      ],
-      events: projection.events,
-      accountNumbers: projection.accountNumbers,
-    };
+    const state = stateWrite(item, event, next, prevCall, nextCall, (live.sinceSnapshot += 1));
+    if (state.snapshotted) live.sinceSnapshot = 0;
+    const writes: Batch = { states: [state.write], events: projection.events, accountNumbers: projection.accountNumbers };
     const notification = projectNotification(item, prev, next, this.options.clock());
     if (notification) writes.notifications = [notification];
     if (live.lock && !holdsOccupantStep(nextCall)) {
@@ -401,11 +380,6 @@ export class Runner {
     this.live.delete(live.item.itemId);
     this.waiters.release(live.item.itemId, live.snapshot);
   }
-}
-
-/** A wait that may last: a retry of a background step or an action. The synchronous part's waits end within its request. */
-function waitsLong(call: ActiveCall | null): boolean {
-  return call?.phase === 'waitingToRetry' && call.meta.step?.sync !== true;
 }
 
 function holdsOccupantStep(call: ActiveCall | null): boolean {
