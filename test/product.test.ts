@@ -20,12 +20,10 @@ test('the background retry policy comes from RETRY_BASE_MS, RETRY_MAX_MS and RET
   await engine.putApp({ id: 'shop', name: 'Shop', processSync: false, lookupStrategy: 'email-only' });
   await engine.start();
   await sims.controls.setOutage(true);
-  const started = Date.now();
   const outcome = await engine.placeOrder({ appId: 'shop', idempotencyKey: 'k1', purchase: parsePurchase(purchaseBody()) });
   if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
   const item = await engine.settled(outcome.items[0].itemId);
-  assert.equal(item?.status, 'failed', 'the outage outlasts a 150 ms budget');
-  assert.ok(Date.now() - started < 5_000, 'not the default ten minutes');
+  assert.equal(item?.status, 'failed', 'the outage outlasts a 150 ms budget (the default is ten minutes)');
   const [lookup] = engine.getStartDetail(item.startEventId!)!.children.filter((e) => e.typeName === 'FINDADDRESSOCCUPANT');
   assert.equal(lookup.errorCategory, 'third-party');
   assert.ok(lookup.attempts >= 5, `waits of 10 to 20 ms over 150 ms: ${lookup.attempts} calls`);

@@ -240,12 +240,18 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
     settledOrders: [order.orderId],
     idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
   });
-  // Answer once every authorization of the order is voided, or at the in-request deadline at the
-  // latest (SPEC §3: 5 s by default): a void still under way goes on durably in the background.
+  // The abort and the released key are on disk before the answer, so a retry with the key runs afresh.
+  await runner.durable();
+  // Answer once every authorization of the order is voided, or at the in-request deadline (SPEC §3)
+  // but with a moment for the voids of authorizations that answered: a void still under way (one
+  // that waits for an authorization that never answered) goes on durably in the background.
   const voided = Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
-  await ctx.waits.wait(voided, rejected.context.syncDeadlineAt - clock());
+  await ctx.waits.wait(voided, Math.max(rejected.context.syncDeadlineAt - clock(), VOIDS_AFTER_DEADLINE_MS));
   throw rejectionRefusal(rejected);
 }
+
+/** How long an order rejected at its in-request deadline still waits for its voids, in ms. */
+const VOIDS_AFTER_DEADLINE_MS = 1_000;
 
 function rejectionRefusal(snapshot: Snapshot): Refusal {
   const rejection = snapshot.context.rejection!;

@@ -238,7 +238,8 @@ export class Runner {
     }
     this.live.clear();
     await staged;
-    await beforeDeadline(Promise.all(answers), this.callTimeoutMs);
+    // Calls given up on but still on their way count too: a restarted engine's void must not overtake them.
+    await beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.callTimeoutMs);
   }
 
   /** True once `stop()` was called: nothing more is written. */
