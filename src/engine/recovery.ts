@@ -12,6 +12,9 @@ export interface RecoveryReport {
 /** Aborts pending orders and resumes unfinished items; resolves once all are under way. */
 export async function recover(ctx: EngineContext): Promise<RecoveryReport> {
   const { store, runner, clock } = ctx;
+  // What the last process committed may not be on disk yet (it may have died before its flush):
+  // one flush vouches for it before anything is called again on its strength.
+  await runner.durable();
   const handled = new Set<string>();
   const unfinished = store.listUnfinishedItems();
   for (const state of unfinished) runner.restore(state);

@@ -341,7 +341,7 @@ export class Runner {
         if (!this.stopped) (this.options.onFatal ?? crash)(ensureError(error));
         return;
       }
-      if (!held) return;
+      if (!held || this.stopped) return;
       live.lock = name;
     }
     const startedAt = this.options.clock();

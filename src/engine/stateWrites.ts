@@ -13,7 +13,12 @@ import type { ItemStateWrite } from '../store/index.ts';
  */
 const SNAPSHOT_EVERY = 16;
 
-/** A wait that may last: a retry of a background step or an action. The synchronous part's waits end within its request. */
+/**
+ * A wait that may last: a retry of a background step or an action. The synchronous part's waits
+ * end within its request (and a crash there aborts the order). So every background transition
+ * whose path depends on the retry policy (a transient failure: it waits, or gives up and rests)
+ * writes a full snapshot, and replay never re-decides a retry under a policy (RETRY_*) changed since.
+ */
 function waitsLong(call: ActiveCall | null): boolean {
   return call?.phase === 'waitingToRetry' && call.meta.step?.sync !== true;
 }

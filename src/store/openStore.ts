@@ -275,9 +275,14 @@ export function openStore(dataDir: string): EngineStore {
       const current = t.locks.get(name);
       if (current !== undefined) return current === holder;
       // A conditional write settled in lmdb's write thread: no wait for this JS thread mid-commit.
-      return t.locks.ifNoExists(name, () => {
+      const taken = t.locks.ifNoExists(name, () => {
         t.locks.put(name, holder);
       });
+      // The lock is on disk before its holder calls anyone (SPEC §4: persisted before acting).
+      const flushed = t.root.flushed;
+      if (!(await taken)) return false;
+      await flushed;
+      return true;
     },
 
     async createOrder({ appId, key, record }, batch) {
