@@ -240,8 +240,9 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
     settledOrders: [order.orderId],
     idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
   });
-  // The abort and the released key are on disk before the answer, so a retry with the key runs afresh.
-  await runner.durable();
+  // The abort and the released key are on disk before the answer, so a retry with the key runs
+  // afresh. (An engine stopping meanwhile writes nothing more; recovery aborts the order again.)
+  await runner.durable().catch(() => undefined);
   // Answer once every authorization of the order is voided, or at the in-request deadline (SPEC §3)
   // but with a moment for the voids of authorizations that answered: a void still under way (one
   // that waits for an authorization that never answered) goes on durably in the background.

@@ -45,7 +45,7 @@ function giveUpError(call: string, error: CallError, context: NewStartContext, a
  * transient errors (a reply lost to a crash or a timeout looks like one). A permanent refusal
  * made nothing (SPEC §7), and a success told the account number.
  */
-export function subscriptionMayExist(context: NewStartContext): boolean {
+function subscriptionMayExist(context: NewStartContext): boolean {
   const { current } = context;
   return context.refs.accountNumber === undefined && current?.step === 'ADDSUBSCRIPTION' && current.error?.transient === true;
 }
