@@ -195,6 +195,18 @@ test("two items of one email that fail CREATESUBSCRIBER and are reprocessed make
   assert.equal(created.length, 1, 'the second reprocess looks again under the lock and finds the first one\'s occupant');
 });
 
+test('two CSRs updating one failed start at once: one wins, the other gets 409, one audit entry', async (t) => {
+  const world = await createWorld(t);
+  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  const results = await Promise.allSettled([
+    world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'ann'),
+    world.engine.updateStart(startEventId, { subscriber: { lastName: 'Dough' } }, 'bob'),
+  ]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Refusal).code, 'conflict');
+  assert.equal(detail(world, startEventId).audit.length, 1);
+});
+
 test('while a close is still compensating, the start takes no more CSR action (409)', async (t) => {
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));

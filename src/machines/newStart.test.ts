@@ -259,6 +259,7 @@ test('an actor restored from a JSON snapshot at every state continues to the sam
     s = send(s, event);
   };
   while (where(s) !== 'complete') {
+    assert.ok(script.length < 40, `the run ends (stuck at ${where(s)})`);
     const call = where(s);
     if (call === 'STARTSTD') push({ type: 'order.commit', at, startEventId: 'S', temporaryAccountNumber: 'T', nextEventId: `n${script.length}` });
     else if (call === 'LINKOWNER' && s.context.call.attempts === 1 && statePath(s.value)[1] === 'calling' && !s.context.previous?.reprocessOf) {

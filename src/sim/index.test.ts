@@ -31,6 +31,15 @@ test('a key called again returns the recorded result, performs nothing and count
   );
 });
 
+test('a refused call is not recorded against its key: the key serves again, and its entry counts the call that performed', async (t) => {
+  const { connectors, controls } = openTestWorld(t);
+  const key = callOf('i1', 'CREATESUBSCRIBER');
+  await assert.rejects(connectors.circulation.createOccupant({ ...jane, lastName: "Doe's" }, key), permanent('bad-user-data', 'invalid-character'));
+  assert.deepEqual(controls.ledger(), [], 'nothing performed, nothing recorded');
+  await connectors.circulation.createOccupant(jane, key);
+  assert.deepEqual(controls.ledger().map((e) => [e.idempotencyKey, e.operation, e.calls]), [['i1/CREATESUBSCRIBER', 'create-occupant', 1]]);
+});
+
 test('calls with one key in flight at once perform one effect', async (t) => {
   const { connectors, controls } = openTestWorld(t);
   const results = await Promise.all(Array.from({ length: 5 }, () => connectors.circulation.createOccupant(jane, callOf('i1', 'CREATESUBSCRIBER'))));

@@ -201,4 +201,12 @@ test('a closed item: its ribbon says customer service closed it, and whether a s
   const ribbon = async (itemId: string) => (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body.ribbon;
   assert.deepEqual(await ribbon(early), { status: 'closed', message: 'Customer service closed this start; no subscription was created.' });
   assert.deepEqual(await ribbon(late), { status: 'closed', message: 'Customer service closed this start; its subscription was stopped.' });
+  // The notification center shows a closed item as failed, with why, and counts it in the badge.
+  const center = (await json(await h.request('GET', '/v1/notifications', { token: session.sessionToken }))).body;
+  assert.equal(center.badge, 2);
+  for (const itemId of [early, late]) {
+    const entry = center.items.find((i: { itemId: string }) => i.itemId === itemId);
+    assert.equal(entry.status, 'failed');
+    assert.match(entry.errorMessage, /^Customer service closed this start/);
+  }
 });
