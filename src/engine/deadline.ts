@@ -39,13 +39,10 @@ export class Release {
   }
 }
 
+/** Waits no shutdown ends early: the engine's own (calls on their way, the stop itself). */
+const UNRELEASED = new Release();
+
 /** The promise's value, or undefined once `ms` have passed first; the timer does not outlive the race. */
-export async function beforeDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, ms))));
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function beforeDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return UNRELEASED.wait(promise, ms);
 }

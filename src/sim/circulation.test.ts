@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Address } from '../domain/index.ts';
+import type { Address, Circulation } from '../domain/index.ts';
 import { RATE_CODES } from './circulation.ts';
 import { callOf, openTestWorld, permanent, transient } from './testWorld.ts';
 
@@ -78,9 +78,7 @@ test('refuses an unknown rate code as bad offer setup, naming it', async (t) => 
 test('records a payment and stops a subscription', async (t) => {
   const { connectors, controls } = openTestWorld(t);
   const circulation = connectors.circulation;
-  const { occupantId } = await circulation.createOccupant({ firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' }, callOf('i1', 'CREATESUBSCRIBER'));
-  const { addressId } = await circulation.addAddress({ occupantId, address }, callOf('i1', 'ADDADDRESSOCCUPANT'));
-  const { accountNumber } = await circulation.addSubscription({ occupantId, addressId, rateCode: 'PRINT-7DAY' }, callOf('i1', 'ADDSUBSCRIPTION'));
+  const { addressId, accountNumber } = await subscribeJane(circulation);
   await circulation.recordPayment({ accountNumber, amount: 2499, authorizationId: 'pw_auth_1' }, callOf('i1', 'PAYMENTNEWSTART'));
   assert.deepEqual(await circulation.stopSubscription({ accountNumber }, callOf('i1', 'stop-subscription')), { stopped: true, accountNumber });
   await assert.rejects(circulation.stopSubscription({ accountNumber: '999' }, callOf('i2', 'stop-subscription')), permanent('third-party', 'unknown-account'));
@@ -152,9 +150,7 @@ test('the outage switch holds across a restart, and address standardization keep
 test("stops the subscription an ADDSUBSCRIPTION key made, for a caller that never heard its number; none made, nothing to stop", async (t) => {
   const { connectors, controls } = openTestWorld(t);
   const circulation = connectors.circulation;
-  const { occupantId } = await circulation.createOccupant({ firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' }, callOf('i1', 'CREATESUBSCRIBER'));
-  const { addressId } = await circulation.addAddress({ occupantId, address }, callOf('i1', 'ADDADDRESSOCCUPANT'));
-  const { accountNumber } = await circulation.addSubscription({ occupantId, addressId, rateCode: 'PRINT-7DAY' }, callOf('i1', 'ADDSUBSCRIPTION'));
+  const { accountNumber } = await subscribeJane(circulation);
   const stop = (item: string) => circulation.stopSubscription({ subscriptionKey: `${item}/ADDSUBSCRIPTION` }, callOf(item, 'stop-subscription'));
   assert.deepEqual(await stop('i1'), { stopped: true, accountNumber });
   assert.deepEqual(await stop('i2'), { stopped: false }, 'no subscription under that key');
@@ -162,3 +158,11 @@ test("stops the subscription an ADDSUBSCRIPTION key made, for a caller that neve
   const other = await circulation.stopSubscription({ subscriptionKey: 'i1/CREATESUBSCRIBER' }, callOf('i3', 'stop-subscription'));
   assert.deepEqual(other, { stopped: false }, 'a key that made something else made no subscription');
 });
+
+/** Jane's occupant, address and PRINT-7DAY subscription, made under item i1's keys. */
+async function subscribeJane(circulation: Circulation) {
+  const { occupantId } = await circulation.createOccupant({ firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' }, callOf('i1', 'CREATESUBSCRIBER'));
+  const { addressId } = await circulation.addAddress({ occupantId, address }, callOf('i1', 'ADDADDRESSOCCUPANT'));
+  const { accountNumber } = await circulation.addSubscription({ occupantId, addressId, rateCode: 'PRINT-7DAY' }, callOf('i1', 'ADDSUBSCRIPTION'));
+  return { occupantId, addressId, accountNumber };
+}
