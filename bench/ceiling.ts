@@ -1,0 +1,160 @@
+// The ceiling of any engine around this chart and this store (a diagnostic for the throughput
+// target, not a product figure): the least code that still drives the product's new-start chart
+// with an XState actor per item and writes what the product writes, with group commit and every
+// transition flushed before the next call. No runner, no call watch, no occupant locks, no bus, no
+// simulators' rules: each call answers at once, as a zero-latency simulator would. Three variants,
+// each adding writes to the one before:
+//   chart+journal   the chart, a journal record per transition, the snapshot when the item rests
+//   +event rows     the Event Viewer's rows and indexes, account numbers, the notification log
+//   +ledgers        a ledger record, its item index and a state record per call, in the third
+//                   parties' own store, each answered once that store is flushed
+//   npm run bench:ceiling -- [items=10000] [runs=3] [inFlight=1000]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActor } from 'xstate';
+import { monotonicFactory } from 'ulid';
+import type { ItemRecord, OrderRecord } from '../src/domain/index.ts';
+import { projectNotification, projectTransition } from '../src/engine/project.ts';
+import { stateWrite } from '../src/engine/stateWrites.ts';
+import { findActiveCall, indexCallStates, newStartMachine, persistSnapshot, type NewStartEvent, type StepOutput } from '../src/machines/index.ts';
+import { NODE_FLAGS } from '../src/nodeFlags.ts';
+import { openStore, openThirdPartyStore, type Batch } from '../src/store/index.ts';
+import { benchPurchase } from './benchPurchase.ts';
+import { median } from './stats.ts';
+
+type Variant = 'chart+journal' | '+event rows' | '+ledgers';
+const VARIANTS: Variant[] = ['chart+journal', '+event rows', '+ledgers'];
+
+/** What each call answers on the happy path; odd items find an occupant (12.5 transitions per item). */
+const OUTPUT: Record<string, (i: number) => StepOutput> = {
+  AUTHCC: () => ({ authorizationId: 'a', authorizedAmount: 999 }),
+  FINDADDRESSOCCUPANT: (i) => (i % 2 === 1 ? { occupantId: 'o' } : {}),
+  CREATESUBSCRIBER: () => ({ occupantId: 'o' }),
+  ADDADDRESSOCCUPANT: () => ({ addressId: 'ad' }),
+  ADDSUBSCRIPTION: () => ({ subscriptionId: 's', accountNumber: '100' }),
+  CCFUNDCAPTURE: () => ({ captureId: 'c', capturedAmount: 999 }),
+  PAYMENTNEWSTART: () => ({ paymentId: 'p' }),
+};
+
+async function runOnce(variant: Variant, items: number, inFlight: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ceiling-'));
+  const store = openStore(dir);
+  const thirdParties = openThirdPartyStore(join(dir, 'third-parties'));
+  const ledger = thirdParties.system('ledger');
+  const rows = variant !== 'chart+journal';
+  const ledgers = variant === '+ledgers';
+  const callStates = indexCallStates(newStartMachine);
+  const newId = monotonicFactory();
+  const offer = store.getOffer('daily-digital');
+
+  // Group commit: the writes of one event-loop turn in one transaction, callbacks once it is flushed.
+  let batch: Batch = {};
+  let after: Array<() => void> = [];
+  const stage = (writes: Batch, then: () => void) => {
+    for (const key of Object.keys(writes) as Array<keyof Batch>) {
+      const entries = writes[key] as unknown[] | undefined;
+      if (entries?.length) ((batch[key] ??= [] as never) as unknown[]).push(...entries);
+    }
+    if (after.push(then) > 1) return;
+    setImmediate(() => {
+      const [writing, waiting] = [batch, after];
+      [batch, after] = [{}, []];
+      void store.commit(writing).then(() => waiting.forEach((run) => run()));
+    });
+  };
+
+  const provision = (i: number) =>
+    new Promise<void>((done) => {
+      const purchase = benchPurchase(i);
+      const at = Date.now();
+      const createdAt = new Date(at).toISOString();
+      const [itemId, orderId] = [newId(), newId()];
+      const data = { subscriber: purchase.subscriber, deliveryAddress: purchase.deliveryAddress, billingAddress: purchase.deliveryAddress };
+      const item: ItemRecord = {
+        itemId, orderId, appId: 'bench', customerId: purchase.customerId, shard: 0, name: 'Daily Digital', kind: 'subscription',
+        offerId: 'daily-digital', price: 999, complimentary: false, gateway: 'payway', paymentToken: 'tok_visa', lookupStrategy: 'email-only', data, createdAt,
+      };
+      const order: OrderRecord = { orderId, appId: 'bench', customerId: item.customerId, idempotencyKey: `k${i}`, status: 'pending', processSync: false, itemIds: [itemId], createdAt };
+      const actor = createActor(newStartMachine, { input: { itemId, complimentary: false, syncDeadlineAt: at + 5_000, firstEventId: newId(), at } });
+      actor.start();
+      let snapshot = actor.getSnapshot();
+      let call = findActiveCall(callStates, snapshot.value);
+      let sinceSnapshot = 0;
+      const send = (event: NewStartEvent) => {
+        const [prev, prevCall] = [snapshot, call];
+        actor.send(event);
+        snapshot = actor.getSnapshot();
+        call = findActiveCall(callStates, snapshot.value);
+        const state = stateWrite(item, event, snapshot, prevCall, call, (sinceSnapshot += 1));
+        if (state.snapshotted) sinceSnapshot = 0;
+        const writes: Batch = { states: [state.write] };
+        if (rows) {
+          const projection = projectTransition(item, prev.context, snapshot.context, offer);
+          [writes.events, writes.accountNumbers] = [projection.events, projection.accountNumbers];
+          const notification = projectNotification(item, prev, snapshot, Date.now());
+          if (notification) writes.notifications = [notification];
+        }
+        stage(writes, act);
+      };
+      const act = () => {
+        if (call === null || (call.phase !== 'calling' && call.meta.call !== 'STARTSTD')) {
+          actor.stop();
+          done();
+          return;
+        }
+        const name = call.meta.call;
+        if (name === 'STARTSTD') {
+          send({ type: 'order.commit', at: Date.now(), startEventId: newId(), temporaryAccountNumber: `T${i}`, nextEventId: newId() });
+          return;
+        }
+        const answer = () => send({ type: 'step.done', at: Date.now(), output: OUTPUT[name]?.(i) ?? {}, nextEventId: newId() });
+        if (!ledgers) return answer();
+        const key = `${itemId}/${name}`;
+        const record = { system: 'payway', operation: name, itemId, idempotencyKey: key, calls: 1, performedAt: new Date().toISOString(), result: {} };
+        // A simulator looks its key up before it acts.
+        if (ledger.get(`ledger/${key}`) !== undefined) throw new Error(`${key} came twice`);
+        void ledger.write([[`ledger/${key}`, record], [`ledger-item/${itemId}/${key}`, 1], [`state/${key}`, { at: Date.now() }]]).then(answer);
+      };
+      const first = { itemId, shard: 0, snapshot: persistSnapshot(snapshot), unfinished: true };
+      stage({ orders: [order], items: [item], states: [first] }, act);
+    });
+
+  let next = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items) await provision(next++);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await store.close();
+  await thirdParties.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { variant, items, itemsPerSecond: Math.round(items / seconds), cpuMsPerItem: Math.round((cpu.user + cpu.system) / items) / 1000 };
+}
+
+const [itemsText = '10000', runsText = '3', inFlightText = '1000', variant] = process.argv.slice(2);
+if (variant) {
+  process.stdout.write(JSON.stringify(await runOnce(variant as Variant, Number(itemsText), Number(inFlightText))));
+  process.exit(0);
+}
+const rows = [];
+// Variants take turns, so a slow spell of this machine does not land on one variant only.
+const results = new Map<Variant, Array<Awaited<ReturnType<typeof runOnce>>>>(VARIANTS.map((v) => [v, []]));
+for (let run = 0; run < Number(runsText); run++) {
+  for (const v of VARIANTS) {
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', inFlightText, v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (child.status !== 0) throw new Error(`${v} run ${run + 1} failed`);
+    results.get(v)!.push(JSON.parse(child.stdout));
+  }
+}
+for (const [v, runs] of results) {
+  rows.push({ variant: v, itemsPerSecond: median(runs.map((r) => r.itemsPerSecond)), cpuMsPerItem: median(runs.map((r) => r.cpuMsPerItem)), runs: runs.map((r) => r.itemsPerSecond).join(' / ') });
+}
+console.table(rows);
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'results', 'ceiling.json'), JSON.stringify({ at: new Date().toISOString(), items: Number(itemsText), inFlight: Number(inFlightText), rows }, null, 2));
