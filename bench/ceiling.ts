@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
-import { monotonicFactory } from 'ulid';
 import type { ItemRecord, OrderRecord } from '../src/domain/index.ts';
+import { ulidFactory } from '../src/engine/ids.ts';
 import { projectNotification, projectTransition } from '../src/engine/project.ts';
 import { stateWrite } from '../src/engine/stateWrites.ts';
 import { findActiveCall, indexCallStates, newStartMachine, persistSnapshot, type NewStartEvent, type StepOutput } from '../src/machines/index.ts';
@@ -46,7 +46,8 @@ async function runOnce(variant: Variant, items: number, inFlight: number) {
   const rows = variant !== 'chart+journal';
   const ledgers = variant === '+ledgers';
   const callStates = indexCallStates(newStartMachine);
-  const newId = monotonicFactory();
+  const makeId = ulidFactory();
+  const newId = () => makeId(Date.now());
   const offer = store.getOffer('daily-digital');
 
   // Group commit: the writes of one event-loop turn in one transaction, callbacks once it is flushed.
