@@ -101,6 +101,7 @@ async function runOnce(variant: Variant, items: number, inFlight: number) {
       };
       const act = () => {
         if (call === null || (call.phase !== 'calling' && call.meta.call !== 'STARTSTD')) {
+          if (snapshot.value !== 'complete') throw new Error(`item ${i} came to rest at ${JSON.stringify(snapshot.value)}`);
           actor.stop();
           done();
           return;
