@@ -102,7 +102,7 @@ async function run(t: any, kase: Case, stopAt?: string) {
     t,
     {
       wrapConnectors: (connectors) => withFaults(connectors, first),
-      debug: (point, detail) => {
+      debug: (_point, detail) => {
         if (!itemIds.includes(detail.itemId)) itemIds.push(detail.itemId);
         const name = `${detail.call}:${detail.phase}`;
         if (!points.includes(name)) points.push(name);

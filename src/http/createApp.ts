@@ -1,12 +1,9 @@
 // The HTTP application (API.md): one route group per audience, each with its own credential, over
-// the engine. `createApp({ engine, access, sims })` builds it; tests call `app.request()` on it.
+// the engine. `createApp({ engine, access, sims, logger })` builds it; tests call `app.request()` on it.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { Logger } from 'pino';
 import { ulid } from 'ulid';
 import { fieldIssues } from '../domain/index.ts';
-import type { Access, Engine } from '../engine/index.ts';
-import type { SimulatorControls } from '../sim/index.ts';
 import type { AppEnv } from './credentials.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { onError, problem } from './problem.ts';
@@ -17,18 +14,8 @@ import { metaRoutes } from './routes/meta.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 import { Streams } from './sse.ts';
 import { ItemFeed } from './itemFeed.ts';
+import type { AppDeps } from './deps.ts';
 
-/** What the app is built from. */
-export interface AppDeps {
-  engine: Engine;
-  access: Access;
-  /** The simulators' admin switches and views. */
-  sims: SimulatorControls;
-  /** Where requests and unexpected errors are logged (pino). */
-  logger: Logger;
-  /** SSE heartbeat comment interval in ms (default 15,000). */
-  heartbeatMs?: number;
-}
 
 /** The built app, with what the server needs to shut it down cleanly. */
 export interface App {
@@ -109,7 +96,4 @@ export function createApp(deps: AppDeps): App {
     },
   };
 }
-
-/** What each route group is given. */
-export type GroupDeps = AppDeps & { metrics: Metrics; streams: Streams; feed: ItemFeed };
 

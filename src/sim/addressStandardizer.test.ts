@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callOf, openTestWorld, permanent } from './testWorld.ts';
+import { callOf, openTestWorld, permanent } from '../../test/helpers/simWorld.ts';
 
 test('returns the address tidied: trimmed, single-spaced, city in title case', async (t) => {
   const { connectors, controls } = openTestWorld(t);

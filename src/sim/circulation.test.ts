@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Address, Circulation } from '../domain/index.ts';
 import { RATE_CODES } from './circulation.ts';
-import { callOf, openTestWorld, permanent, transient } from './testWorld.ts';
+import { callOf, openTestWorld, permanent, transient } from '../../test/helpers/simWorld.ts';
 
 const address: Address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 

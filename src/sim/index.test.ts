@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError, type KeyValueStore } from '../domain/index.ts';
 import { createSimulators } from './index.ts';
-import { callOf, openTestWorld, permanent, transient } from './testWorld.ts';
+import { callOf, openTestWorld, permanent, transient } from '../../test/helpers/simWorld.ts';
 
 const jane = { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' };
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callOf, openTestWorld, permanent, transient } from './testWorld.ts';
+import { callOf, openTestWorld, permanent, transient } from '../../test/helpers/simWorld.ts';
 
 test('approves any tok_ token: authorize, capture and update, each in the ledger of its gateway', async (t) => {
   const { connectors, controls } = openTestWorld(t);

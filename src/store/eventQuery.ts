@@ -3,7 +3,7 @@
 // to the rows.
 import { encodeTime } from 'ulid';
 import { Refusal } from '../domain/index.ts';
-import type { Tables } from './openStore.ts';
+import type { Tables } from './tables.ts';
 import { accountNumberOf, dataOf, parentOf, rowOf, type EventRow as Row } from './eventRows.ts';
 import type { EventPage, EventQuery } from './types.ts';
 

@@ -2,7 +2,7 @@
 // by an earlier version keeps everything it holds.
 import type { Database } from 'lmdb';
 import { factsOf, statusOf, type EventRow } from './eventRows.ts';
-import type { Tables } from './openStore.ts';
+import type { Tables } from './tables.ts';
 
 /** Rows moved per transaction: a large store moves in steps, each of which a crash keeps or undoes whole. */
 const ROWS_PER_STEP = 5_000;

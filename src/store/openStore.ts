@@ -2,52 +2,14 @@
 // commit tick, answers released only after the data is flushed to disk (lmdb `flushed`).
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type Key, type RootDatabase } from 'lmdb';
+import { open, type Key } from 'lmdb';
 import { monotonicFactory } from 'ulid';
-import {
-  SEED_OFFERS,
-  type AuditEntry,
-  type ConsumerApp,
-  type EventRecord,
-  type EventTypeToggles,
-  type ItemRecord,
-  type NotificationRecord,
-  type Offer,
-  type Operator,
-  type OrderRecord,
-  type SessionRecord,
-} from '../domain/index.ts';
+import { SEED_OFFERS, type ConsumerApp, type EventRecord, type EventTypeToggles, type Offer, type Operator, type OrderRecord } from '../domain/index.ts';
 import { listEvents, readEvent } from './eventQuery.ts';
 import { migrateEventRows } from './migrations.ts';
-import { factsOf, statusOf, type StoredFacts, type StoredStatus } from './eventRows.ts';
-import type { Batch, EngineStore, IdempotencyRecord, StoredItemState } from './types.ts';
-
-/** The databases of the engine's environment; shared with the query helpers of this folder. */
-export interface Tables {
-  root: RootDatabase;
-  orders: Database<OrderRecord, string>;
-  pending: Database<true, string>;
-  items: Database<ItemRecord, string>;
-  /** itemId → the last full snapshot and the journal position it reflects. */
-  states: Database<{ shard: number; seq: number; snapshot: unknown }, string>;
-  /** [shard, seq] → { itemId, event }: append-only, one record per transition. */
-  journal: Database<{ itemId: string; event: unknown }, Key>;
-  unfinished: Database<true, Key>;
-  /** eventId → what changes with the status (eventRows.ts). */
-  events: Database<StoredStatus, string>;
-  /** eventId → the event's facts and the event-log data the step used, written at creation (and on a CSR's edit). */
-  facts: Database<StoredFacts, string>;
-  /** ['s', type, status, eventId]: by status; ['c', start, eventId]: children; ['a', number]: start. */
-  index: Database<string | null, Key>;
-  notifications: Database<NotificationRecord, Key>;
-  audit: Database<AuditEntry, Key>;
-  locks: Database<string, string>;
-  idempotency: Database<IdempotencyRecord, Key>;
-  /** sessionId → session; `sessions-by-token`: token hash → sessionId. */
-  sessions: Database<SessionRecord, string>;
-  sessionTokens: Database<string, string>;
-  config: Database<unknown, Key>;
-}
+import { factsOf, statusOf } from './eventRows.ts';
+import type { Tables } from './tables.ts';
+import type { Batch, EngineStore, StoredItemState } from './types.ts';
 
 const ALL_ON: EventTypeToggles = Object.freeze({ viewInEventViewer: true, allowResubmit: true });
 

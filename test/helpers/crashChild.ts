@@ -4,8 +4,7 @@
 // the store and the simulators' ledgers hold.
 import { join } from 'node:path';
 import { createEngine } from '../../src/engine/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import { openThirdPartyStore } from '../../src/store/keyValue.ts';
+import { openStore, openThirdPartyStore } from '../../src/store/index.ts';
 import { createSimulators } from '../../src/sim/index.ts';
 import { parsePurchase, Refusal } from '../../src/domain/index.ts';
 import { FAST_RETRIES, purchaseBody } from './world.ts';

@@ -3,7 +3,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { stepByCode } from '../../domain/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
-import type { GroupDeps } from '../createApp.ts';
+import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { purchaseSchema, type ItemView } from '../../domain/index.ts';
 import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
-import type { GroupDeps } from '../createApp.ts';
+import type { GroupDeps } from '../deps.ts';
 import { problem, problemBody, ProblemError, PROBLEMS, statusOf } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 

@@ -4,7 +4,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { EVENT_STATUSES, STARTSTD_CODE, startUpdateSchema, stepByCode, type EventStatus } from '../../domain/index.ts';
 import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
-import type { GroupDeps } from '../createApp.ts';
+import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 

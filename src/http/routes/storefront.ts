@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { ItemDetail } from '../../engine/index.ts';
 import { CLOSED_MESSAGE } from '../../engine/index.ts';
 import { callingSession, requireCredential, type AppEnv } from '../credentials.ts';
-import type { GroupDeps } from '../createApp.ts';
+import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { NotificationCenter, type CenterEntry } from '../notificationCenter.ts';
 import { groupRoute, json, problems } from './schemas.ts';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, TransientError, type CallContext, type ErrorCategory, type KeyValueStore } from '../domain/index.ts';
-import { openThirdPartyStore, type ThirdPartyStore } from '../store/keyValue.ts';
-import { createSimulators, type SimulatorOptions, type Simulators } from './index.ts';
+import { PermanentError, TransientError, callKey, type CallContext, type ErrorCategory, type KeyValueStore } from '../../src/domain/index.ts';
+import { createSimulators, type SimulatorOptions, type Simulators } from '../../src/sim/index.ts';
+import { openThirdPartyStore, type ThirdPartyStore } from '../../src/store/index.ts';
 
 /** A test's simulators, over a store that can be closed and reopened like after a restart. */
 export interface TestWorld extends Simulators {
@@ -51,7 +51,7 @@ export function openTestWorld(
 
 /** The call context of one call of one item, keyed as the engine keys it. */
 export function callOf(itemId: string, call: string): CallContext {
-  return { itemId, idempotencyKey: `${itemId}/${call}` };
+  return { itemId, idempotencyKey: callKey(itemId, call) };
 }
 
 /** An `assert.rejects` check for a permanent error of this category and reason. */
