@@ -1,6 +1,7 @@
 // What the engine's logic costs without storage (a diagnostic for the throughput target, not a
-// product figure): the same engine and simulators, with (a) no durable write at all (the engine's
-// commits resolve at once, the simulators keep their state in memory) and (b) the engine's real
+// product figure): the same engine and simulators, with (a) no durable write but the occupant
+// locks' releases (other items wait on them; every other commit resolves on the next turn; the
+// simulators keep their state in memory) and (b) the engine's real
 // LMDB store but the simulators in memory. Compare with bench:throughput (everything durable).
 //   npm run bench:floor -- [items=10000] [runs=3]
 import { spawnSync } from 'node:child_process';

@@ -1,9 +1,9 @@
-// The scripted demo `npm start` runs until the HTTP API lands: a happy purchase, a "Doe's" that
+// The scripted demo (`npm run demo`, `npm start -- --demo`): a happy purchase, a "Doe's" that
 // fails, is fixed and reprocessed, and one closed by a CSR, each item's events printed.
-import { parsePurchase, type PurchaseInput } from './domain/index.ts';
+import { EventStatus, parsePurchase, type PurchaseInput } from './domain/index.ts';
 import type { Product } from './product.ts';
 
-const STATUS_NAMES: Record<number, string> = { 1: 'processing', 2: 'success', 3: 'failed', 9: 'closed', 11: 'reprocessed' };
+const STATUS_NAMES: Record<number, string> = Object.fromEntries(Object.entries(EventStatus).map(([name, code]) => [code, name]));
 
 function body(lastName: string, token: string, email: string): PurchaseInput {
   return parsePurchase({

@@ -1,5 +1,6 @@
 // The product assembled from its configuration: the store, the simulated third parties over their
-// own store, and the engine. `npm start`, the benchmarks and the crash tests all build it here.
+// own store, and the engine. `npm start`, the benchmarks and the
+// product tests build it here (the crash tests' child wires the same parts itself, to add its fault points).
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from './config.ts';

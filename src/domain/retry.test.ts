@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKGROUND_RETRY, retryDelay } from './retry.ts';
-import { STEPS, stepByCode } from './steps.ts';
+import { STEPS, runsBeforeStart, stepByCode } from './steps.ts';
 
 test('waits between half and all of a doubling delay capped at 5 s', () => {
   assert.equal(retryDelay(BACKGROUND_RETRY, 1, 0), 125);
@@ -23,4 +23,6 @@ test('the step table is SPEC §2.1 in order', () => {
   );
   assert.deepEqual(STEPS.filter((s) => s.payment).map((s) => s.name), ['AUTHCC', 'CCFUNDCAPTURE', 'PAYMENTNEWSTART', 'UPDATEPAYMENTTRAN']);
   assert.equal(stepByCode(1111)?.name, 'ADDSUBSCRIPTION');
+  assert.deepEqual(STEPS.filter((s) => runsBeforeStart(s.name)).map((s) => s.name), ['ADDRSTD', 'AUTHCC']);
+  assert.equal(runsBeforeStart('void'), false);
 });

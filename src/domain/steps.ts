@@ -79,5 +79,17 @@ export function isStepName(name: string): name is StepName {
   return byName.has(name as StepName);
 }
 
+/** The steps of the synchronous part that call a third party, before STARTSTD exists (ADDRSTD, AUTHCC). */
+const BEFORE_START = new Set<string>(STEPS.filter((s) => s.sync && s.name !== 'STARTSTD').map((s) => s.name));
+
+/**
+ * True for a step that runs before STARTSTD exists (SPEC §2: recorded with STARTSTD as its
+ * children): its retries are bounded by the in-request budget, and its event is written only at
+ * the commit. STARTSTD itself is recorded by the engine, not called.
+ */
+export function runsBeforeStart(call: string): boolean {
+  return BEFORE_START.has(call);
+}
+
 /** The type code of STARTSTD, the parent event of every new start. */
 export const STARTSTD_CODE = 3;

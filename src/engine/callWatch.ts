@@ -37,7 +37,7 @@ export class CallWatch<T extends WatchedCall> {
     this.calls.delete(call);
   }
 
-  /** Stops the timer; resolves the answers still awaited (settled or not). */
+  /** Stops the timer; returns the answers of the calls still watched (each settles, or is undefined if not yet known). */
   stop(): Array<Promise<unknown> | undefined> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

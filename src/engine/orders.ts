@@ -51,7 +51,7 @@ export interface PlacedItem {
   errorMessage?: string;
 }
 
-/** What a purchase comes to. Refusals (402, 409, 422, 503) are thrown as `Refusal`. */
+/** What a purchase comes to. Refusals (402, 404, 409, 422, 503) are thrown as `Refusal`. */
 export type OrderOutcome =
   /** The key was answered before: the first answer, to replay as it was. */
   | { kind: 'replay'; answer: KeptAnswer }

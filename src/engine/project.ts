@@ -2,7 +2,7 @@
 // numbers that find the start, and the item's provisioning status for the notification log.
 // A pure function of the item and the two contexts, so it is tested without a store.
 import type { StateValue } from 'xstate';
-import { EventStatus, isoTime, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type NotificationRecord, type Offer } from '../domain/index.ts';
+import { EventStatus, isoTime, runsBeforeStart, stepByName, type EventRecord, type ItemRecord, type ItemStatus, type NotificationRecord, type Offer } from '../domain/index.ts';
 import { itemStatusOf, type Execution, type NewStartContext } from '../machines/index.ts';
 import type { EventWrite } from '../store/index.ts';
 import { callRequest } from './calls.ts';
@@ -89,7 +89,7 @@ export function projectTransition(item: ItemRecord, prev: NewStartContext | null
     projection.accountNumbers.push({ accountNumber: next.refs.accountNumber, startEventId: start.eventId });
   }
   if (next.previous && next.previous !== prev?.previous) changed.set(next.previous.eventId, next.previous);
-  if (next.current && next.current !== prev?.current && next.current.step !== 'ADDRSTD' && next.current.step !== 'AUTHCC') {
+  if (next.current && next.current !== prev?.current && !runsBeforeStart(next.current.step)) {
     changed.set(next.current.eventId, next.current);
   }
   for (const execution of changed.values()) {

@@ -7,6 +7,7 @@ import type { EventEmitter } from 'eventemitter3';
 import {
   TransientError,
   ensureError,
+  runsBeforeStart,
   type Connectors,
   type ItemRecord,
   type StepName,
@@ -86,7 +87,6 @@ interface PendingCall extends WatchedCall {
 }
 
 const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
-const SYNC_CALLS = new Set<string>(['ADDRSTD', 'AUTHCC']);
 
 /** The actor registry and the persist-then-act loop. */
 export class Runner {
@@ -346,7 +346,7 @@ export class Runner {
     }
     const startedAt = this.options.clock();
     // A call of the synchronous part counts as failed at the in-request deadline at the latest (SPEC §3).
-    const limit = SYNC_CALLS.has(call) ? Math.min(startedAt + this.callTimeoutMs, snapshot.context.syncDeadlineAt) : startedAt + this.callTimeoutMs;
+    const limit = runsBeforeStart(call) ? Math.min(startedAt + this.callTimeoutMs, snapshot.context.syncDeadlineAt) : startedAt + this.callTimeoutMs;
     const pending: PendingCall = { live, snapshot, call, startedAt, deadlineAt: limit, timedOut: false };
     this.calls.add(pending);
     let event: NewStartEvent;

@@ -3,7 +3,7 @@
 // pure function of snapshot and event (DESIGN.md). Time, randomness and new event ids arrive in
 // the events the engine sends, never from inside the chart.
 import { assign, setup } from 'xstate';
-import { BACKGROUND_RETRY, EventStatus, isStepName, retryDelay, stepByName, type RetryPolicy, type StepName } from '../domain/index.ts';
+import { BACKGROUND_RETRY, EventStatus, isStepName, retryDelay, runsBeforeStart, STARTSTD_CODE, stepByName, type RetryPolicy, type StepName } from '../domain/index.ts';
 import type {
   ActionCall,
   CallError,
@@ -20,8 +20,6 @@ export type * from './newStartTypes.ts';
 
 /** Compensation and mail must happen: they retry transient errors for as long as it takes. */
 const FOREVER: RetryPolicy = { ...BACKGROUND_RETRY, budgetMs: Infinity };
-
-const SYNC_STEPS = new Set<string>(['ADDRSTD', 'AUTHCC']);
 
 function execution(eventId: string, step: StepName, at: number, reprocessOf: string | null = null): Execution {
   return { eventId, step, status: EventStatus.processing, attempts: 1, createdAt: at, updatedAt: at, reprocessOf, error: null };
@@ -63,7 +61,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
   /** When a failed call is tried again: after its backoff, and never past the in-request deadline. */
   const retryAt = (call: string, context: NewStartContext, at: number, jitter: number): number => {
     const next = at + retryDelay(policyOf(call), context.call.attempts, jitter);
-    return SYNC_STEPS.has(call) ? Math.min(next, context.syncDeadlineAt) : next;
+    return runsBeforeStart(call) ? Math.min(next, context.syncDeadlineAt) : next;
   };
 
   const machine = setup({
@@ -73,7 +71,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
         if (event.type !== 'step.failed' || !event.error.transient) return false;
         // The synchronous part spends its whole in-request budget: a last wait that would pass the
         // deadline is cut short to end at it (see retryAt).
-        if (SYNC_STEPS.has(params.call)) return event.at < context.syncDeadlineAt;
+        if (runsBeforeStart(params.call)) return event.at < context.syncDeadlineAt;
         return event.at - (context.call.firstFailureAt ?? event.at) < policyOf(params.call).budgetMs;
       },
       occupantFound: ({ event }) => event.type === 'step.done' && event.output.occupantId !== undefined,
@@ -108,7 +106,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
       recordSuccess: assign(({ context, event }) => {
         if (event.type !== 'step.done' || !context.current) return {};
         const done: Execution = { ...context.current, status: EventStatus.success, updatedAt: event.at, error: null };
-        const sync = SYNC_STEPS.has(done.step);
+        const sync = runsBeforeStart(done.step);
         return {
           previous: sync ? context.previous : done,
           current: done,
@@ -227,7 +225,6 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
     };
   };
 
-  /** A state that calls an action which must happen: retried for ever, never parks the item. */
   /** A call state of an action: on to `target` once done, or once refused for good unless `refusedTarget` says where. */
   const actionState = (call: ActionCall, flag: 'mailed' | 'voided' | 'refunded' | 'subscriptionStopped', target: string, refusedTarget = target) => ({
     meta: { call } satisfies CallMeta,
@@ -301,7 +298,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
           AUTHCC: stepState('AUTHCC', [{ target: '#newStart.sync.STARTSTD' }]),
           STARTSTD: {
             description: "Waits for every item of the order; the order's commit records STARTSTD.",
-            meta: { call: 'STARTSTD', step: { code: 3, name: 'STARTSTD', sync: true } } satisfies CallMeta,
+            meta: { call: 'STARTSTD', step: { code: STARTSTD_CODE, name: 'STARTSTD', sync: true } } satisfies CallMeta,
             on: { 'order.commit': { target: '#newStart.FINDADDRESSOCCUPANT', actions: 'recordStart' } },
           },
           rejected: { description: 'The synchronous part gave up; the order is aborted.' },

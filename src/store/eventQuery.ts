@@ -2,7 +2,7 @@
 // date range mapped onto event ids (ULIDs sort by creation time) and the other filters applied
 // to the rows.
 import { encodeTime } from 'ulid';
-import { Refusal } from '../domain/index.ts';
+import { Refusal, STARTSTD_CODE } from '../domain/index.ts';
 import type { Tables } from './tables.ts';
 import { accountNumberOf, dataOf, parentOf, rowOf, type EventRow as Row } from './eventRows.ts';
 import type { EventPage, EventQuery } from './types.ts';
@@ -29,7 +29,7 @@ export function listEvents(t: Tables, query: EventQuery): EventPage {
       (startOfAccount !== undefined && (event.eventId === startOfAccount || event.parentEventId === startOfAccount)));
 
   const items: Row[] = [];
-  if (query.accountNumber && query.typeCode === 3) {
+  if (query.accountNumber && query.typeCode === STARTSTD_CODE) {
     const event = startOfAccount ? readEvent(t, startOfAccount)?.row : undefined;
     if (event && matches(event) && event.eventId >= lower && event.eventId <= upper && (after === undefined || event.eventId < after)) items.push(event);
     return { items, nextCursor: null };

@@ -2,7 +2,7 @@
 // starts (or other types) with filters and cursor paging, a start's detail, and the three CSR
 // actions on a failed start: update the allowed fields, reprocess, mark as closed.
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { EVENT_STATUSES, STARTSTD_CODE, startUpdateSchema, stepByCode, type EventStatus } from '../../domain/index.ts';
+import { EVENT_STATUSES, EventStatus, STARTSTD_CODE, startUpdateSchema, stepByCode } from '../../domain/index.ts';
 import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
@@ -36,7 +36,7 @@ const listQuery = z.strictObject({
     .number()
     .int()
     .refine((status) => (EVENT_STATUSES as readonly number[]).includes(status), `must be one of ${EVENT_STATUSES.join(', ')}`)
-    .default(3),
+    .default(EventStatus.failed),
   from: isoTime.optional(),
   to: isoTime.optional(),
   accountNumber: z.string().max(50).optional(),
