@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createActor, transition } from 'xstate';
 import { newStartMachine, type NewStartEvent, type NewStartInput } from '../src/machines/index.ts';
 import { NODE_FLAGS } from '../src/nodeFlags.ts';
+import { median } from './stats.ts';
 
 type Variant = 'actor' | 'internal' | 'public';
 const VARIANTS: Variant[] = ['actor', 'internal', 'public'];
@@ -76,9 +77,9 @@ const rows = VARIANTS.map((v) => {
     const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`${v} failed`);
     return (JSON.parse(child.stdout) as { microsPerTransition: number }).microsPerTransition;
-  }).sort((a, b) => a - b);
-  const median = runs[Math.floor(runs.length / 2)];
-  return { variant: v, microsPerTransition: median, microsPerItem: Math.round(median * 12.5), runs: runs.join(' / ') };
+  });
+  const middle = median(runs);
+  return { variant: v, microsPerTransition: middle, microsPerItem: Math.round(middle * 12.5), runs: runs.join(' / ') };
 });
 console.table(rows);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });

@@ -3,6 +3,7 @@ import type { EventEmitter } from 'eventemitter3';
 import {
   STARTSTD_CODE,
   STEPS,
+  ensureError,
   stepByCode,
   type ConsumerApp,
   type Connectors,
@@ -24,6 +25,7 @@ import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
 import { itemView, progressOf } from './views.ts';
 import { customerKey } from './project.ts';
 import { ulidFactory } from './ids.ts';
+import { crashProcess } from './fatal.ts';
 import { Release } from './deadline.ts';
 
 /** What the engine is built from; every field but `store` and `connectors` has a default. */
@@ -198,8 +200,7 @@ export function createEngine(options: EngineOptions): Engine {
           (error) => {
             pruning = undefined;
             if (runner.isStopped) return;
-            if (options.onFatal) options.onFatal(error);
-            else setImmediate(() => { throw error; }); // a store that cannot delete cannot be trusted to write
+            (options.onFatal ?? crashProcess)(ensureError(error)); // a store that cannot delete cannot be trusted to write
           },
         );
       }, options.journalPruneEveryMs ?? 10_000);

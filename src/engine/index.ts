@@ -6,4 +6,4 @@ export type { RecoveryReport } from './recovery.ts';
 export type { EngineEvents, StepOutcome } from './bus.ts';
 export type { DebugPoint } from './runner.ts';
 export { CLOSED_MESSAGE, customerKey } from './project.ts';
-export { createAccess, hashSecret, type Access, type Credential, type NewApp } from './access.ts';
+export { createAccess, type Access, type Credential, type NewApp } from './access.ts';

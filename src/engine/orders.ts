@@ -224,7 +224,7 @@ function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderReq
 }
 
 /** The shard of an order: items are grouped by order so one host can own them (DESIGN.md). */
-export function shardOf(orderId: string, shards: number): number {
+function shardOf(orderId: string, shards: number): number {
   if (shards <= 1) return 0;
   let hash = 0;
   for (let i = 0; i < orderId.length; i++) hash = (hash * 31 + orderId.charCodeAt(i)) | 0;

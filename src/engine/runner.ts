@@ -35,6 +35,7 @@ import { toCallError } from './calls.ts';
 import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
+import { crashProcess } from './fatal.ts';
 import { stateWrite } from './stateWrites.ts';
 import { CallWatch, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
@@ -106,7 +107,7 @@ export class Runner {
   constructor(private readonly options: RunnerOptions) {
     this.callStates = indexCallStates(options.machine);
     this.locks = new OccupantLocks(options.store);
-    this.ticks = new CommitTicks(options.store, options.onFatal ?? crash);
+    this.ticks = new CommitTicks(options.store, options.onFatal ?? crashProcess);
     this.calls = new CallWatch<PendingCall>(options.clock, ({ live, snapshot, call, startedAt, settled }, now) => {
       if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) return;
       // The answer may still come: the item's next call waits for it, until the full call timeout.
@@ -158,7 +159,7 @@ export class Runner {
   }
 
   /** Brings an item's actor back from its stored snapshot, or returns the live one. */
-  revive(itemId: string): Live | undefined {
+  private revive(itemId: string): Live | undefined {
     if (this.stopped) return undefined;
     const existing = this.live.get(itemId);
     if (existing) return existing;
@@ -338,7 +339,7 @@ export class Runner {
       try {
         held = await this.locks.acquire(name, item.itemId, () => this.act(live));
       } catch (error) {
-        if (!this.stopped) (this.options.onFatal ?? crash)(ensureError(error));
+        if (!this.stopped) (this.options.onFatal ?? crashProcess)(ensureError(error));
         return;
       }
       if (!held || this.stopped) return;
@@ -385,10 +386,4 @@ export class Runner {
 
 function holdsOccupantStep(call: ActiveCall | null): boolean {
   return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
-}
-
-function crash(error: Error): void {
-  setImmediate(() => {
-    throw error;
-  });
 }

@@ -24,7 +24,7 @@ const KIND_NAMES: Record<Credential['kind'], string> = {
 };
 
 /** The bearer token of a request; the `token` query parameter too where EventSource needs it. */
-export function bearerToken(c: Context, allowQuery: boolean): string | undefined {
+function bearerToken(c: Context, allowQuery: boolean): string | undefined {
   const header = c.req.header('authorization');
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match) return match[1];

@@ -76,7 +76,7 @@ export function statusOf(error: unknown): number {
 }
 
 /** Turns an engine refusal into the problem it is answered with. */
-export function fromRefusal(refusal: Refusal): ProblemError {
+function fromRefusal(refusal: Refusal): ProblemError {
   const extras: ProblemError['extras'] = { ...refusal.details };
   if (refusal.issues.length) extras.errors = refusal.issues;
   if (refusal.code === 'unavailable') extras.headers = { 'retry-after': '5' };

@@ -312,9 +312,6 @@ export function openStore(dataDir: string): EngineStore {
       const name = getConfig<string>(['operator-token', tokenHash]);
       return name === undefined ? undefined : getConfig<Operator>(['operator', name]);
     },
-    listOperators() {
-      return [...t.config.getRange({ start: ['operator'], end: ['operator', '\uffff'] })].map(({ value }) => value as Operator);
-    },
 
     getEventTypeToggles: (code) => getConfig<EventTypeToggles>(['event-type', code]) ?? ALL_ON,
     async setEventTypeToggles(code, toggles) {

@@ -170,7 +170,6 @@ export interface EngineStore {
   getOperator(name: string): Operator | undefined;
   /** The operator a token hash belongs to. */
   findOperatorByTokenHash(tokenHash: string): Operator | undefined;
-  listOperators(): Operator[];
 
   getEventTypeToggles(code: number): EventTypeToggles;
   setEventTypeToggles(code: number, toggles: EventTypeToggles): Promise<void>;

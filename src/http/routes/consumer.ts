@@ -6,7 +6,7 @@ import { purchaseSchema, type ItemView } from '../../domain/index.ts';
 import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
-import { problem, problemBody, ProblemError, PROBLEMS, statusOf } from '../problem.ts';
+import { problemBody, ProblemError, PROBLEMS, statusOf } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 
 /** RFC 9110 field values: printable ASCII; SPEC §9: 1 to 255 characters. */
@@ -69,7 +69,7 @@ function answerOf(outcome: Exclude<OrderOutcome, { kind: 'replay' }>, instance: 
 }
 
 /** An order item as API.md shows it. */
-export function orderItemOf(item: ItemView) {
+function orderItemOf(item: ItemView) {
   return {
     itemId: item.itemId,
     name: item.name,
@@ -160,7 +160,7 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
       const { orderId } = c.req.valid('param');
       const order = engine.getOrder(orderId);
       // Another app's order is not found, as if it did not exist.
-      if (!order || order.appId !== callingApp(c).id) return problem(c, 'not-found', `no order ${orderId}`) as never;
+      if (!order || order.appId !== callingApp(c).id) throw new ProblemError('not-found', `no order ${orderId}`);
       return c.json({ orderId, items: order.items.map(orderItemOf) }, 200);
     },
   );
