@@ -3,6 +3,8 @@ import { EventStatus, STEPS, type ItemRecord, type ItemView } from '../domain/in
 import { activeCall, indexCallStates, itemStatusOf, newStartMachine, type NewStartContext } from '../machines/index.ts';
 import { itemErrorMessage } from './project.ts';
 
+// The chart's states do not depend on its retry policies (createNewStartMachine's only options),
+// so the default chart's index serves every engine's snapshots.
 const callStates = indexCallStates(newStartMachine);
 
 /** The snapshot fields a view reads. */
