@@ -8,8 +8,10 @@ import { SEED_OFFERS, type ConsumerApp, type EventRecord, type EventTypeToggles,
 import { listEvents, readEvent } from './eventQuery.ts';
 import { migrateEventRows } from './migrations.ts';
 import { factsOf, statusOf } from './eventRows.ts';
+import { createConfigCache } from './configCache.ts';
+import { Journal } from './journal.ts';
 import type { Tables } from './tables.ts';
-import type { Batch, EngineStore, StoredItemState } from './types.ts';
+import type { Batch, EngineStore } from './types.ts';
 
 const ALL_ON: EventTypeToggles = Object.freeze({ viewInEventViewer: true, allowResubmit: true });
 
@@ -40,25 +42,7 @@ export function openStore(dataDir: string): EngineStore {
     sessionTokens: table('sessions-by-token'),
     config: table('config'),
   };
-  // Offers, apps, toggles and operators are read on every transition and written rarely, only
-  // through this store: keep them decoded in memory, misses too.
-  const configCache = new Map<string, unknown>();
-  const configKey = (key: readonly [string, string | number]) => `${key[0]}\u0000${key[1]}`;
-  const getConfig = <V>(key: [string, string | number]): V | undefined => {
-    const cacheKey = configKey(key);
-    if (configCache.has(cacheKey)) return configCache.get(cacheKey) as V | undefined;
-    const value = t.config.get(key) as V | undefined;
-    configCache.set(cacheKey, value);
-    return value;
-  };
-  const putConfig = (key: [string, string | number], value: unknown): Promise<boolean> => {
-    configCache.set(configKey(key), value);
-    return t.config.put(key, value);
-  };
-  const removeConfig = (key: [string, string | number]): Promise<boolean> => {
-    configCache.set(configKey(key), undefined);
-    return t.config.remove(key);
-  };
+  const config = createConfigCache(t.config);
   const auditId = monotonicFactory();
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
   // Readers see a commit before it is flushed; the log is read only up to what is on disk, so an
@@ -71,17 +55,7 @@ export function openStore(dataDir: string): EngineStore {
   void t.root.flushed.then(() => {
     if (seqAtOpen > flushedSeq) flushedSeq = seqAtOpen;
   });
-  const journalSeqs = new Map<number, number>();
-  /** The last journal position of a shard, read once from the end of its key range. */
-  const lastJournalSeq = (shard: number): number => {
-    let last = journalSeqs.get(shard);
-    if (last === undefined) {
-      const [entry] = t.journal.getRange({ start: [shard, Number.MAX_SAFE_INTEGER], end: [shard, 0], reverse: true, limit: 1 });
-      last = entry ? (entry.key as [number, number])[1] : 0;
-      journalSeqs.set(shard, last);
-    }
-    return last;
-  };
+  const journal = new Journal(t);
 
   if (!t.config.get(['meta', 'seeded'])) {
     t.root.transactionSync(() => {
@@ -107,11 +81,11 @@ export function openStore(dataDir: string): EngineStore {
     for (const orderId of batch.settledOrders ?? []) last = t.pending.remove(orderId);
     for (const item of batch.items ?? []) last = t.items.put(item.itemId, item);
     for (const state of batch.states ?? []) {
-      let position = lastJournalSeq(state.shard);
+      let position = journal.lastPosition(state.shard);
       if (state.event !== undefined) {
-        position += 1;
-        journalSeqs.set(state.shard, position);
-        last = t.journal.put([state.shard, position], { itemId: state.itemId, event: state.event });
+        const appended = journal.append(state.shard, state.itemId, state.event);
+        position = appended.position;
+        last = appended.written;
       }
       if (state.snapshot !== undefined) last = t.states.put(state.itemId, { shard: state.shard, seq: position, snapshot: state.snapshot });
       if (state.unfinished === true) last = t.unfinished.put([state.shard, state.itemId], true);
@@ -167,51 +141,8 @@ export function openStore(dataDir: string): EngineStore {
       const state = t.states.get(itemId);
       return state && { itemId, shard: state.shard, snapshot: state.snapshot, events: [] };
     },
-    listUnfinishedItems() {
-      const found = new Map<string, StoredItemState & { seq: number }>();
-      const fromSeq = new Map<number, number>();
-      for (const { key } of t.unfinished.getRange()) {
-        const itemId = (key as [number, string])[1];
-        const state = t.states.get(itemId);
-        if (!state) continue;
-        found.set(itemId, { itemId, shard: state.shard, seq: state.seq, snapshot: state.snapshot, events: [] });
-        fromSeq.set(state.shard, Math.min(fromSeq.get(state.shard) ?? Infinity, state.seq));
-      }
-      // One pass over each shard's journal tail replays every unfinished item at once.
-      for (const [shard, from] of fromSeq) {
-        for (const { key, value } of t.journal.getRange({ start: [shard, from + 1], end: [shard, Number.MAX_SAFE_INTEGER] })) {
-          const item = found.get(value.itemId);
-          if (item && (key as [number, number])[1] > item.seq) item.events.push(value.event);
-        }
-      }
-      return [...found.values()].map(({ seq: _seq, ...item }) => item);
-    },
-
-    async pruneJournal(limit) {
-      // Per shard, the oldest snapshot position an unfinished item still replays from.
-      const keep = new Map<number, number>();
-      for (const { key } of t.unfinished.getRange()) {
-        const [shard, itemId] = key as [number, string];
-        const seq = t.states.get(itemId)?.seq ?? 0;
-        keep.set(shard, Math.min(keep.get(shard) ?? Infinity, seq));
-      }
-      let removed = 0;
-      let last: Promise<boolean> | undefined;
-      let [next] = t.journal.getRange({ limit: 1 });
-      while (next && removed < limit) {
-        const shard = (next.key as [number, number])[0];
-        // Replay reads after a snapshot's position, so records up to it go; a shard's last record
-        // always stays, because it numbers the next ones after a reopen.
-        const upTo = Math.min(keep.get(shard) ?? Infinity, lastJournalSeq(shard) - 1);
-        for (const { key } of t.journal.getRange({ start: [shard, 0], end: [shard, upTo + 1], limit: limit - removed })) {
-          last = t.journal.remove(key);
-          removed += 1;
-        }
-        [next] = t.journal.getRange({ start: [shard + 1, 0], limit: 1 });
-      }
-      if (last) await last;
-      return removed;
-    },
+    listUnfinishedItems: () => journal.unfinishedItems(),
+    pruneJournal: (limit) => journal.prune(limit),
 
     getEvent: (eventId) => withData(eventId),
     listChildEvents(startEventId) {
@@ -263,24 +194,24 @@ export function openStore(dataDir: string): EngineStore {
     },
     getIdempotencyRecord: (appId, key) => t.idempotency.get([appId, key]),
 
-    getOffer: (offerId) => getConfig<Offer>(['offer', offerId]),
+    getOffer: (offerId) => config.get<Offer>(['offer', offerId]),
     listOffers() {
       return [...t.config.getRange({ start: ['offer'], end: ['offer', '\uffff'] })].map(({ value }) => value as Offer);
     },
     async putOffer(offer) {
-      const isNew = getConfig(['offer', offer.offerId]) === undefined;
-      await putConfig(['offer', offer.offerId], offer);
+      const isNew = config.get(['offer', offer.offerId]) === undefined;
+      await config.put(['offer', offer.offerId], offer);
       await t.root.flushed;
       return isNew;
     },
 
-    getApp: (appId) => getConfig<ConsumerApp>(['app', appId]),
+    getApp: (appId) => config.get<ConsumerApp>(['app', appId]),
     async putApp(app, keyHash) {
-      if (keyHash !== undefined) putConfig(['app-key', keyHash], app.id);
-      await putConfig(['app', app.id], app);
+      if (keyHash !== undefined) config.put(['app-key', keyHash], app.id);
+      await config.put(['app', app.id], app);
       await t.root.flushed;
     },
-    findAppByKeyHash: (keyHash) => getConfig<string>(['app-key', keyHash]),
+    findAppByKeyHash: (keyHash) => config.get<string>(['app-key', keyHash]),
 
     async putSession(session) {
       t.sessionTokens.put(session.tokenHash, session.sessionId);
@@ -301,21 +232,21 @@ export function openStore(dataDir: string): EngineStore {
     },
 
     async putOperator(operator) {
-      const previous = getConfig<Operator>(['operator', operator.name]);
-      if (previous) removeConfig(['operator-token', previous.tokenHash]);
-      putConfig(['operator-token', operator.tokenHash], operator.name);
-      await putConfig(['operator', operator.name], operator);
+      const previous = config.get<Operator>(['operator', operator.name]);
+      if (previous) config.remove(['operator-token', previous.tokenHash]);
+      config.put(['operator-token', operator.tokenHash], operator.name);
+      await config.put(['operator', operator.name], operator);
       await t.root.flushed;
     },
-    getOperator: (name) => getConfig<Operator>(['operator', name]),
+    getOperator: (name) => config.get<Operator>(['operator', name]),
     findOperatorByTokenHash(tokenHash) {
-      const name = getConfig<string>(['operator-token', tokenHash]);
-      return name === undefined ? undefined : getConfig<Operator>(['operator', name]);
+      const name = config.get<string>(['operator-token', tokenHash]);
+      return name === undefined ? undefined : config.get<Operator>(['operator', name]);
     },
 
-    getEventTypeToggles: (code) => getConfig<EventTypeToggles>(['event-type', code]) ?? ALL_ON,
+    getEventTypeToggles: (code) => config.get<EventTypeToggles>(['event-type', code]) ?? ALL_ON,
     async setEventTypeToggles(code, toggles) {
-      await putConfig(['event-type', code], toggles);
+      await config.put(['event-type', code], toggles);
       await t.root.flushed;
     },
 
