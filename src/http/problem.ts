@@ -68,7 +68,7 @@ export function problem(c: Context, code: ProblemCode, detail: string, extras: P
 }
 
 /** The status a thrown error is answered with (what `onError` sends for it). */
-export function statusOf(error: unknown): number {
+export function httpStatusOf(error: unknown): number {
   if (error instanceof ProblemError) return PROBLEMS[error.code].status;
   if (error instanceof Refusal) return PROBLEMS[REFUSALS[error.code]].status;
   if (error instanceof HTTPException) return error.status;

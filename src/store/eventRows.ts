@@ -19,7 +19,7 @@ export type StoredStatus = [EventStatus, string, number, string | null, ErrorCat
 export type StoredFacts = [number, string, string, string, string | null, string | null, string, unknown];
 
 /** The status record of a row. */
-export function statusOf(row: EventRow): StoredStatus {
+export function statusRecordOf(row: EventRow): StoredStatus {
   return [row.status, row.updatedAt, row.attempts, row.errorMessage, row.errorCategory, row.parentEventId ? null : row.accountNumber];
 }
 

@@ -1,7 +1,7 @@
 // Stored formats that changed, brought up to date when the store opens, so a data directory written
 // by an earlier version keeps everything it holds.
 import type { Database } from 'lmdb';
-import { factsOf, statusOf, type EventRow } from './eventRows.ts';
+import { factsOf, statusRecordOf, type EventRow } from './eventRows.ts';
 import type { Tables } from './tables.ts';
 
 /** Rows moved per transaction: a large store moves in steps, each of which a crash keeps or undoes whole. */
@@ -25,7 +25,7 @@ export function migrateEventRows(t: Tables): number {
       for (const { key, value } of step) {
         t.facts.putSync(key, factsOf(value, data?.get(key) ?? null));
         // A status written since in the current format is newer than the old row: it stays.
-        if (t.events.get(key) === undefined) t.events.putSync(key, statusOf(value));
+        if (t.events.get(key) === undefined) t.events.putSync(key, statusRecordOf(value));
         rows.removeSync(key);
         data?.removeSync(key);
         moved += 1;

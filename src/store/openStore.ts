@@ -7,7 +7,7 @@ import { monotonicFactory } from 'ulid';
 import { SEED_OFFERS, type ConsumerApp, type EventRecord, type EventTypeToggles, type Offer, type Operator, type OrderRecord } from '../domain/index.ts';
 import { listEvents, readEvent } from './eventQuery.ts';
 import { migrateEventRows } from './migrations.ts';
-import { factsOf, statusOf } from './eventRows.ts';
+import { factsOf, statusRecordOf } from './eventRows.ts';
 import { createConfigCache } from './configCache.ts';
 import { Journal } from './journal.ts';
 import type { Tables } from './tables.ts';
@@ -92,7 +92,7 @@ export function openStore(dataDir: string): EngineStore {
       else if (state.unfinished === false) last = t.unfinished.remove([state.shard, state.itemId]);
     }
     for (const { event, previousStatus, data } of batch.events ?? []) {
-      last = t.events.put(event.eventId, statusOf(event));
+      last = t.events.put(event.eventId, statusRecordOf(event));
       if (data !== undefined || previousStatus === null) last = t.facts.put(event.eventId, factsOf(event, data ?? null));
       if (previousStatus !== event.status) {
         if (previousStatus !== null) t.index.remove(['s', event.typeCode, previousStatus, event.eventId]);

@@ -6,7 +6,7 @@ import { purchaseSchema, type ItemView } from '../../domain/index.ts';
 import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
-import { problemBody, ProblemError, PROBLEMS, statusOf } from '../problem.ts';
+import { problemBody, ProblemError, PROBLEMS, httpStatusOf } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 
 /** RFC 9110 field values: printable ASCII; SPEC §9: 1 to 255 characters. */
@@ -143,7 +143,7 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
         metrics.countPurchase(answer.status, performance.now() - started);
         return replay(answer) as never;
       } catch (error) {
-        metrics.countPurchase(statusOf(error), performance.now() - started);
+        metrics.countPurchase(httpStatusOf(error), performance.now() - started);
         throw error;
       }
     },

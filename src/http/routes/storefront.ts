@@ -64,7 +64,7 @@ function detailOf(item: ItemDetail) {
 }
 
 /** The status message of an item's stream. */
-function statusOf(item: ItemDetail) {
+function statusMessageOf(item: ItemDetail) {
   return { itemId: item.itemId, status: item.status, currentStep: item.currentStep, progress: item.progress, ...(item.errorMessage ? { errorMessage: item.errorMessage } : {}) };
 }
 
@@ -157,7 +157,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
           const update = () => {
             const item = engine.getItem(itemId);
             if (!item) return;
-            const data = statusOf(item);
+            const data = statusMessageOf(item);
             const text = JSON.stringify(data);
             if (text === last) return;
             last = text;
