@@ -220,6 +220,21 @@ test('while a close is still compensating, the start takes no more CSR action (4
   assert.deepEqual(detail(world, startEventId).audit.map((a) => a.action), ['close']);
 });
 
+test('a start the Event Viewer lists as failed can be closed at once, even before its failure is flushed', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }));
+  if (outcome.kind !== 'accepted') assert.fail(outcome.kind);
+  // The list reads what is committed, which readers see a flush before the engine hears it is on disk.
+  let listed: string | undefined;
+  while (!listed) {
+    listed = world.engine.listEvents({ typeCode: 3, status: 3 }).items[0]?.eventId;
+    if (!listed) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const closed = await world.engine.closeStart(listed, 'alice');
+  assert.equal(closed.status, 9);
+  assert.equal((await world.settled(outcome.items[0].itemId)).status, 'closed');
+});
+
 test('close after capture (tok_update_fail) refunds it', async (t) => {
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ payment: { gateway: 'braintree', token: 'tok_update_fail' } }));

@@ -33,6 +33,8 @@ async function exclusively<T>(
   status: 'failed' | 'complete',
   action: (item: ItemRecord, snapshot: Snapshot) => Promise<T>,
 ): Promise<T> {
+  // The Event Viewer lists what is committed; the engine's view of the item catches up once it is flushed.
+  await ctx.runner.caughtUp(itemId);
   if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const item = ctx.runner.itemOf(itemId);
   const snapshot = ctx.runner.snapshotOf(itemId);

@@ -193,6 +193,15 @@ export class Runner {
     return this.live.get(itemId)?.committed ?? (this.options.store.getItemState(itemId)?.snapshot as Snapshot | undefined);
   }
 
+  /**
+   * Resolves once everything staged for a live item is flushed, so `snapshotOf` is as new as what
+   * the store's readers already see (a commit is visible a flush before the engine acts on it).
+   */
+  async caughtUp(itemId: string): Promise<void> {
+    const live = this.live.get(itemId);
+    if (live && live.snapshot !== live.committed) await this.durable().catch(() => undefined); // stopped: the caller checks
+  }
+
   /** The item record of a live item, or the stored one. */
   itemOf(itemId: string): ItemRecord | undefined {
     return this.live.get(itemId)?.item ?? this.options.store.getItem(itemId);
