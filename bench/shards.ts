@@ -19,7 +19,7 @@ function throughputChild(items: number, inFlight: number): Promise<number> {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve((JSON.parse(out) as { itemsPerSecond: number }).itemsPerSecond) : reject(new Error(`a child exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve((JSON.parse(out) as { itemsPerSecond: number }).itemsPerSecond) : reject(new Error(`a child exited with ${code}`))));
   });
 }
 

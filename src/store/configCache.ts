@@ -12,7 +12,7 @@ export interface ConfigCache {
   remove(key: ConfigKey): Promise<boolean>;
 }
 
-/** A cache over `db`, which nothing else may write. */
+/** A cache over `db`; keys read through it must be written only through it (openStore's `meta` keys are not). */
 export function createConfigCache(db: Database<unknown, Key>): ConfigCache {
   const cache = new Map<string, unknown>();
   const cacheKey = (key: ConfigKey) => `${key[0]}\u0000${key[1]}`;
