@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import type { ItemRecord, OrderRecord } from '../src/domain/index.ts';
+import { CommitTicks } from '../src/engine/commitTicks.ts';
 import { ulidFactory } from '../src/engine/ids.ts';
 import { projectNotification, projectTransition } from '../src/engine/project.ts';
 import { stateWrite } from '../src/engine/stateWrites.ts';
@@ -50,21 +51,11 @@ async function runOnce(variant: Variant, items: number, inFlight: number) {
   const newId = () => makeId(Date.now());
   const offer = store.getOffer('daily-digital');
 
-  // Group commit: the writes of one event-loop turn in one transaction, callbacks once it is flushed.
-  let batch: Batch = {};
-  let after: Array<() => void> = [];
-  const stage = (writes: Batch, then: () => void) => {
-    for (const key of Object.keys(writes) as Array<keyof Batch>) {
-      const entries = writes[key] as unknown[] | undefined;
-      if (entries?.length) ((batch[key] ??= [] as never) as unknown[]).push(...entries);
-    }
-    if (after.push(then) > 1) return;
-    setImmediate(() => {
-      const [writing, waiting] = [batch, after];
-      [batch, after] = [{}, []];
-      void store.commit(writing).then(() => waiting.forEach((run) => run()));
-    });
-  };
+  // The engine's group commit: the writes of one event-loop turn in one transaction, callbacks once flushed.
+  const ticks = new CommitTicks(store, (error) => {
+    throw error;
+  });
+  const stage = (writes: Batch, then: () => void) => ticks.stage(writes, then);
 
   const provision = (i: number) =>
     new Promise<void>((done) => {

@@ -54,7 +54,7 @@ export interface Access {
 }
 
 /** SHA-256 of a secret, base64url: what the store keeps instead of the secret. */
-export function hashSecret(secret: string): string {
+function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }
 
