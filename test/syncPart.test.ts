@@ -27,12 +27,13 @@ const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
 test('a declined card answers declined and leaves nothing for the Event Viewer', async (t) => {
   const world = await createWorld(t);
   await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
-  const error = await refusal(world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } })));
+  const error = await refusal(world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } }), 'k-declined'));
   assert.equal(error.code, 'declined');
   assert.ok(noStarts(world));
   assert.deepEqual(world.sims.controls.ledger(), [], 'a declined authorization performs nothing');
-  // The key was released: the same key runs afresh.
-  const again = await world.purchase(purchaseBody(), 'retry-key');
+  // The key was released: the same key with another card runs afresh.
+  assert.equal(world.store.getIdempotencyRecord('shop', 'k-declined'), undefined);
+  const again = await world.purchase(purchaseBody(), 'k-declined');
   assert.equal(again.kind, 'accepted');
 });
 
@@ -76,11 +77,29 @@ test('an undeliverable billing address fails the order before any authorization'
 
 test('an undeliverable address answers invalid and calls nothing else', async (t) => {
   const world = await createWorld(t);
-  const error = await refusal(world.purchase(purchaseBody({ deliveryAddress: { line1: '1 Main', city: 'X', postalCode: '00000', country: 'US' } })));
+  const error = await refusal(world.purchase(purchaseBody({ deliveryAddress: { line1: '1 Main', city: 'X', postalCode: '00000', country: 'US' } }), 'k-undeliverable'));
   assert.equal(error.code, 'invalid');
   assert.equal(error.details.failedStep, 'ADDRSTD');
   assert.deepEqual(error.issues.map((i) => i.path), ['deliveryAddress.postalCode']);
   assert.ok(noStarts(world));
+  // The key was released: the client may fix the address and retry with the same key.
+  assert.equal(world.store.getIdempotencyRecord('shop', 'k-undeliverable'), undefined);
+  assert.equal((await world.purchase(purchaseBody(), 'k-undeliverable')).kind, 'accepted');
+});
+
+test('a repeated key gets its first answer even after its offer stopped being complimentary', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
+  const body = purchaseBody({ payment: undefined, items: [{ offerId: 'free-week' }] });
+  const first = await world.purchase(body, 'k-free');
+  assert.ok(first.kind === 'accepted');
+  await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 499 });
+  const again = await world.purchase(body, 'k-free');
+  assert.ok(again.kind === 'accepted');
+  assert.equal(again.orderId, first.orderId, 'the first order, not a new one');
+  // A new key with that body is a new purchase, which now needs a payment.
+  const error = await refusal(world.purchase(body, 'k-free-new'));
+  assert.deepEqual(error.issues.map((i) => i.path), ['payment']);
 });
 
 test('a gateway that stays unavailable answers 503 after the in-request budget and releases the key', async (t) => {

@@ -68,13 +68,13 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const { appId, idempotencyKey, purchase } = request;
   const app = store.getApp(appId);
   if (!app) throw new Refusal('not-found', `consumer app ${appId} does not exist`);
-  const offers = checkOffers(ctx, purchase);
-
   if (runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);
   if (known) return keep(ctx, request, answerForExisting(ctx, known, bodyHash, flight));
+  // Checked only for a new key: a repeated key gets its first answer even after an offer changed.
+  const offers = checkOffers(ctx, purchase);
   request.admitNew?.();
   const at = clock();
   const orderId = newId(at);
