@@ -7,7 +7,7 @@ import type { OrderOutcome, PlacedItem } from '../../engine/index.ts';
 import { callingApp, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { problemBody, ProblemError, PROBLEMS, httpStatusOf } from '../problem.ts';
-import { groupRoute, json, problems } from './schemas.ts';
+import { groupRoute, json, noBody, problems } from './schemas.ts';
 
 /** RFC 9110 field values: printable ASCII; SPEC §9: 1 to 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
@@ -101,7 +101,7 @@ export function consumerRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metri
     route({
       method: 'delete',
       path: '/v1/sessions/{sessionId}',
-      request: { params: z.object({ sessionId: z.string().max(100) }) },
+      request: { params: z.object({ sessionId: z.string().max(100) }), ...noBody },
       responses: { 204: { description: 'Logged out: the token opens nothing more and its streams end' }, ...problems(401, 403, 404) },
     }),
     async (c) => {

@@ -6,7 +6,7 @@ import { EVENT_STATUSES, EventStatus, STARTSTD_CODE, startUpdateSchema, stepByCo
 import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
-import { groupRoute, json, problems } from './schemas.ts';
+import { groupRoute, json, noBody, problems } from './schemas.ts';
 
 const eventSchema = z
   .object({
@@ -109,7 +109,7 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
     route({
       method: 'post',
       path: '/v1/events/{eventId}/reprocess',
-      request: { params: eventParams },
+      request: { params: eventParams, ...noBody },
       responses: { 202: json('Reprocessing from the failed step', z.object({ eventId: z.string(), itemId: z.string(), status: z.number().int() })), ...problems(401, 403, 404, 409) },
     }),
     async (c) => {
@@ -122,7 +122,7 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
     route({
       method: 'post',
       path: '/v1/events/{eventId}/close',
-      request: { params: eventParams },
+      request: { params: eventParams, ...noBody },
       responses: { 200: json('The start, closed (status 9)', withData), ...problems(401, 403, 404, 409) },
     }),
     async (c) => c.json((await engine.closeStart(c.req.valid('param').eventId, callingOperator(c).name)) as never, 200),

@@ -8,6 +8,15 @@ import { PROBLEMS } from '../problem.ts';
 const noQuery = z.strictObject({});
 
 /**
+ * The body of an action that needs none: none at all, or a JSON object with no field; a field
+ * sent anyway is a 422 naming it (SPEC §9), not silently ignored.
+ */
+export const noBody = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } };
+
+/** The query of an SSE route: the session token, for EventSource, which cannot set headers. */
+export const streamQuery = z.strictObject({ token: z.string().optional() });
+
+/**
  * The route builder of one group: its OpenAPI tag, its credential middleware (applied once per
  * route of the group) and, unless the route declares its own, a query that takes no parameter.
  */

@@ -9,7 +9,7 @@ import { callingSession, requireCredential, type AppEnv } from '../credentials.t
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { NotificationCenter, type CenterEntry } from '../notificationCenter.ts';
-import { groupRoute, json, problems } from './schemas.ts';
+import { groupRoute, json, noBody, problems, streamQuery } from './schemas.ts';
 
 const RIBBON: Record<ItemDetail['status'], string> = {
   in_progress: 'We are setting up your subscription.',
@@ -102,7 +102,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     streamRoute({
       method: 'get',
       path: '/v1/notifications/stream',
-      request: { query: z.object({ token: z.string().optional() }), headers: resumeHeaders },
+      request: { query: streamQuery, headers: resumeHeaders },
       responses: { 200: sse, ...problems(401, 403) },
     }),
     (c) => {
@@ -141,7 +141,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     streamRoute({
       method: 'get',
       path: '/v1/subscriptions/{itemId}/stream',
-      request: { params: itemParams, query: z.object({ token: z.string().optional() }), headers: resumeHeaders },
+      request: { params: itemParams, query: streamQuery, headers: resumeHeaders },
       responses: { 200: sse, 204: { description: 'A reconnect whose Last-Event-ID is the finished item\'s final message: nothing more will come' }, ...problems(401, 403, 404) },
     }),
     (c) => {
@@ -175,7 +175,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     route({
       method: 'post',
       path: '/v1/subscriptions/{itemId}/cancel',
-      request: { params: itemParams },
+      request: { params: itemParams, ...noBody },
       responses: { 200: json('Cancelled: the circulation system recorded the stop', detailSchema), ...problems(401, 403, 404, 409, 502, 503) },
     }),
     async (c) => {
