@@ -84,3 +84,38 @@ test('simulator switches: outage, latency; the ledger and outbox read what the s
   assert.equal(outbox.body.items.length, 1);
   assert.equal(outbox.body.items[0].itemId, itemId);
 });
+
+test("switching an app's processSync on makes its next purchase answer 201 complete instead of 202", async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('web');
+  const post = (idempotencyKey: string) => h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': idempotencyKey } });
+  const split = await json(await post('before'));
+  assert.equal(split.status, 202);
+  await h.world.settled(split.body.items[0].itemId);
+  assert.equal((await h.request('PATCH', '/v1/consumer-apps/web', { token: h.adminToken, body: { processSync: true } })).status, 200);
+  const sync = await json(await post('after'));
+  assert.equal(sync.status, 201);
+  assert.equal(sync.body.status, 'complete');
+  assert.match(sync.body.items[0].accountNumber, /^\d+$/);
+});
+
+test("switching an app's lookupStrategy to standard takes effect: an occupant with the same email but another first name is no longer a match", async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('web');
+  let n = 0;
+  /** Buys as `firstName` Doe, jane@example.com; true when the item created an occupant (the lookup found none). */
+  const createdOccupant = async (firstName: string) => {
+    const placed = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ subscriber: { firstName, lastName: 'Doe', email: 'jane@example.com' } }), headers: { 'idempotency-key': `k${++n}` } }));
+    assert.equal(placed.status, 202);
+    const itemId = placed.body.items[0].itemId;
+    assert.equal((await h.world.settled(itemId)).status, 'complete');
+    const ledger = await json(await h.request('GET', `/v1/sim/ledger?itemId=${itemId}`, { token: h.adminToken }));
+    return ledger.body.items.some((e: { operation: string }) => e.operation === 'create-occupant');
+  };
+  assert.equal(await createdOccupant('Jane'), true, 'the first purchase creates the occupant');
+  assert.equal(await createdOccupant('Janet'), false, 'email-only: the email matches');
+  const patched = await json(await h.request('PATCH', '/v1/consumer-apps/web', { token: h.adminToken, body: { lookupStrategy: 'standard' } }));
+  assert.equal(patched.body.lookupStrategy, 'standard');
+  assert.equal(await createdOccupant('Janet'), true, 'standard: the first name differs');
+  assert.equal(await createdOccupant('Jane'), false, 'standard: names and email match');
+});

@@ -142,3 +142,60 @@ test('processSync past its deadline answers 202 as split mode; the same key whil
   assert.equal(answer.body.status, 'provisioning');
   assert.deepEqual(await json(await post()), answer, 'then the first answer is replayed');
 });
+
+test('processSync 502: each failed item carries an errorMessage that names the cause', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp('sync', { processSync: true });
+  const body = purchaseBody({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'doe@example.com' }, items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] });
+  const failed = await json(await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': 'bad' } }));
+  assert.equal(failed.status, 502);
+  assert.equal(failed.type, 'application/problem+json');
+  assert.equal(failed.body.items.length, 2);
+  for (const item of failed.body.items) {
+    assert.equal(item.status, 'failed');
+    assert.equal(item.failedStep, 'CREATESUBSCRIBER');
+    assert.match(item.errorMessage, /lastName.*'/, 'the message names the field and the character');
+  }
+});
+
+test('while an item is in progress the order has no accountNumber, only the temporary one, which stays once the permanent one comes', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  assert.equal((await h.request('POST', '/v1/sim/circulation/outage', { token: h.adminToken, body: { on: true } })).status, 200);
+  const placed = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'held' } }));
+  assert.equal(placed.status, 202);
+  const during = (await json(await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: key }))).body.items[0];
+  assert.equal(during.status, 'in_progress');
+  assert.equal(during.currentStep, 'FINDADDRESSOCCUPANT', 'held before ADDSUBSCRIPTION');
+  assert.ok(!('accountNumber' in during), JSON.stringify(during));
+  assert.equal(during.temporaryAccountNumber, placed.body.items[0].temporaryAccountNumber);
+  assert.equal((await h.request('POST', '/v1/sim/circulation/outage', { token: h.adminToken, body: { on: false } })).status, 200);
+  await h.world.settled(during.itemId);
+  const after = (await json(await h.request('GET', `/v1/orders/${placed.body.orderId}`, { token: key }))).body.items[0];
+  assert.match(after.accountNumber, /^\d+$/);
+  assert.equal(after.temporaryAccountNumber, during.temporaryAccountNumber);
+});
+
+test('an Idempotency-Key of 255 printable characters is accepted; 256 characters or a control character is 400', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const post = (idempotencyKey: string) => h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': idempotencyKey } });
+  for (const refused of ['k'.repeat(256), 'order\t1', 'order\u00011']) {
+    const answer = await json(await post(refused));
+    assert.equal(answer.status, 400, JSON.stringify(refused.slice(0, 10)));
+    assert.equal(answer.type, 'application/problem+json');
+    assert.match(answer.body.detail, /Idempotency-Key/);
+  }
+  assert.equal((await post('k'.repeat(255))).status, 202);
+});
+
+test('a purchase whose body is not application/json is 415 problem+json and keeps nothing', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const body = JSON.stringify(purchaseBody());
+  const plain = await json(await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': 'typed', 'content-type': 'text/plain' } }));
+  assert.equal(plain.status, 415);
+  assert.equal(plain.type, 'application/problem+json');
+  assert.equal(plain.body.type, '/problems/unsupported-media-type');
+  assert.equal((await h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': 'typed' } })).status, 202, 'the key is still free');
+});

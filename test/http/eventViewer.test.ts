@@ -138,3 +138,36 @@ test('two CSRs acting at once over HTTP: one wins, the other gets 409', async (t
   const audit = (await json(await h.request('GET', `/v1/events/${startEventId}`, { token: alice }))).body.audit;
   assert.equal(audit.length, 1, 'only the winner is in the audit trail');
 });
+
+test('the to filter keeps the starts created up to that time, inclusive', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('eve', 'csr');
+  const createdAt = async (eventId: string) => (await json(await h.request('GET', `/v1/events/${eventId}`, { token: csr }))).body.createdAt as string;
+  const early = await failedStart(h, key, purchaseBody({ customerId: 'c1', subscriber: { firstName: 'X', lastName: "Y'z", email: 'x1@example.com' } }), 'early');
+  const earlyAt = await createdAt(early.startEventId);
+  // The next start is created in a later millisecond.
+  while (Date.now() <= Date.parse(earlyAt)) await new Promise((resolve) => setTimeout(resolve, 1));
+  const late = await failedStart(h, key, purchaseBody({ customerId: 'c2', subscriber: { firstName: 'X', lastName: "Y'z", email: 'x2@example.com' } }), 'late');
+  const lateAt = await createdAt(late.startEventId);
+  assert.ok(lateAt > earlyAt);
+  const upTo = async (to: string) => (await json(await h.request('GET', `/v1/events?to=${encodeURIComponent(to)}`, { token: csr }))).body.items.map((e: { eventId: string }) => e.eventId);
+  assert.deepEqual(await upTo(lateAt), [late.startEventId, early.startEventId]);
+  assert.deepEqual(await upTo(earlyAt), [early.startEventId]);
+  assert.deepEqual(await upTo(new Date(Date.parse(earlyAt) - 1).toISOString()), []);
+});
+
+test('a list without limit gives 50 starts and a cursor to the rest', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('fay', 'csr');
+  await Promise.all(
+    Array.from({ length: 51 }, (_, i) => failedStart(h, key, purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'X', lastName: "Y'z", email: `x${i}@example.com` } }), `p${i}`)),
+  );
+  const first = await json(await h.request('GET', '/v1/events', { token: csr }));
+  assert.equal(first.body.items.length, 50);
+  assert.ok(first.body.nextCursor);
+  const rest = await json(await h.request('GET', `/v1/events?cursor=${first.body.nextCursor}`, { token: csr }));
+  assert.equal(rest.body.items.length, 1);
+  assert.equal(rest.body.nextCursor, null);
+});

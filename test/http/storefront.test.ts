@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
 import { purchaseBody } from '../helpers/world.ts';
-import { readSse } from '../helpers/sse.ts';
+import { readSse, type SseMessage } from '../helpers/sse.ts';
 import { customerKey } from '../../src/engine/index.ts';
 
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
@@ -209,4 +209,140 @@ test('a closed item: its ribbon says customer service closed it, and whether a s
     assert.equal(entry.status, 'failed');
     assert.match(entry.errorMessage, /^Customer service closed this start/);
   }
+});
+
+/** Polls the session's notification center until `done` holds of it (the log is written as items change). */
+async function centerWhen(h: HttpWorld, token: string, done: (center: { badge: number; items: Array<{ itemId: string; status: string }> }) => boolean) {
+  for (let i = 0; i < 500; i++) {
+    const center = (await json(await h.request('GET', '/v1/notifications', { token }))).body;
+    if (done(center)) return center;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the notification center never reached the expected state');
+}
+
+const statusOf = (center: { items: Array<{ itemId: string; status: string }> }, itemId: string) => center.items.find((e) => e.itemId === itemId)?.status;
+
+test('a second session of a customer who has items starts empty; a later status change of one of them appears in it', async (t) => {
+  const h = await createHttpWorld(t);
+  const { key, session, buy } = await shop(h);
+  const done = await buy();
+  await h.world.settled(done);
+  await h.world.sims.controls.setOutage(true); // holds the next item in progress
+  const held = await buy();
+  await centerWhen(h, session.sessionToken, (c) => statusOf(c, done) === 'complete' && statusOf(c, held) === 'in_progress');
+
+  const second = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId: 'cust-1' } }))).body;
+  assert.deepEqual((await json(await h.request('GET', '/v1/notifications', { token: second.sessionToken }))).body, { badge: 0, items: [] });
+  const stream = readSse(await h.request('GET', `/v1/notifications/stream?token=${second.sessionToken}`));
+  assert.deepEqual((await stream.next())?.data, { badge: 0, items: [] }, 'the snapshot is empty too');
+
+  await h.world.sims.controls.setOutage(false);
+  await h.world.settled(held);
+  assert.deepEqual((await stream.next())?.data, { itemId: held, name: 'Daily Digital', status: 'complete', badge: 1 });
+  const center = (await json(await h.request('GET', '/v1/notifications', { token: second.sessionToken }))).body;
+  assert.equal(center.badge, 1);
+  assert.deepEqual(center.items.map((e: { itemId: string; status: string }) => [e.itemId, e.status]), [[held, 'complete']]);
+  await stream.close();
+});
+
+test("items of the customer bought outside the session show in it when their status changes; a change made before it opened does not", async (t) => {
+  const h = await createHttpWorld(t);
+  const { key, session: elsewhere, buy } = await shop(h);
+  // Before the session opens: a start that failed and was closed, and an item held in progress.
+  const closed = await buy({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'jo@example.com' } });
+  await h.world.engine.closeStart((await h.world.settled(closed)).startEventId!, 'csr');
+  await h.world.settled(closed);
+  await h.world.sims.controls.setOutage(true);
+  const held = await buy();
+  await centerWhen(h, elsewhere.sessionToken, (c) => statusOf(c, closed) === 'failed' && statusOf(c, held) === 'in_progress');
+
+  const mine = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId: 'cust-1' } }))).body;
+  // While it is open: a purchase without a session, and one through the other session.
+  const direct = await json(await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody(), headers: { 'idempotency-key': 'no-session' } }));
+  assert.equal(direct.status, 202);
+  const outside = direct.body.items[0].itemId as string;
+  const other = await buy();
+  await h.world.sims.controls.setOutage(false);
+  for (const itemId of [held, outside, other]) await h.world.settled(itemId);
+
+  const center = await centerWhen(h, mine.sessionToken, (c) => c.badge === 3);
+  assert.deepEqual(
+    center.items.map((e: { itemId: string; status: string }) => [e.itemId, e.status]).sort(),
+    [[held, 'complete'], [outside, 'complete'], [other, 'complete']].sort(),
+    'the closed start, finished before the session opened, is not in it',
+  );
+});
+
+test("a failed item: its stream ends after the failed status, its ribbon and errorMessage say why; after a close a reconnect gets closed and ends", async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  h.world.sims.controls.setLatency(5);
+  const itemId = await buy({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'jo@example.com' } });
+  const stream = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream?token=${session.sessionToken}`));
+  let last: SseMessage | undefined;
+  for (let message = await stream.next(); message; message = await stream.next()) last = message;
+  assert.ok(last);
+  assert.equal(last.data.status, 'failed', 'the stream ended after the failed status');
+  assert.equal(last.data.currentStep, 'CREATESUBSCRIBER');
+  assert.match(last.data.errorMessage, /lastName/);
+
+  const detail = (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body;
+  assert.equal(detail.status, 'failed');
+  assert.match(detail.errorMessage, /lastName.*'/, 'the message names the field and the character');
+  assert.deepEqual(detail.ribbon, { status: 'failed', message: detail.errorMessage });
+  assert.equal(detail.accountNumber, undefined);
+
+  await h.world.engine.closeStart((await h.world.settled(itemId)).startEventId!, 'csr');
+  await h.world.settled(itemId);
+  const again = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': last.id! } }));
+  assert.equal((await again.next())?.data.status, 'closed');
+  assert.equal(await again.next(), null, 'the stream ended after the closed status');
+});
+
+test('cancel is 409 for a failed and for a closed item, and changes neither', async (t) => {
+  // A short deadline: a cancel wrongly let through would wait for a stop that never comes.
+  const h = await createHttpWorld(t, { cancelDeadlineMs: 2_000 });
+  const { session, buy } = await shop(h);
+  const failed = await buy({ subscriber: { firstName: 'Jo', lastName: "Doe's", email: 'jo@example.com' } });
+  const closed = await buy({ subscriber: { firstName: 'Ann', lastName: "O'Neil", email: 'ann@example.com' } });
+  await h.world.settled(failed);
+  await h.world.engine.closeStart((await h.world.settled(closed)).startEventId!, 'csr');
+  await h.world.settled(closed);
+  for (const [itemId, status] of [[failed, 'failed'], [closed, 'closed']]) {
+    const refused = await h.request('POST', `/v1/subscriptions/${itemId}/cancel`, { token: session.sessionToken });
+    assert.equal(refused.status, 409, `cancel of a ${status} item`);
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+    assert.equal((await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body.status, status);
+  }
+});
+
+test('cancelling a complete item leaves its notification entry as it was', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  const first = await buy();
+  await h.world.settled(first);
+  const second = await buy();
+  await h.world.settled(second);
+  const before = await centerWhen(h, session.sessionToken, (c) => c.badge === 2);
+  assert.deepEqual(before.items.map((e: { itemId: string }) => e.itemId), [second, first]);
+  const cancelled = await json(await h.request('POST', `/v1/subscriptions/${first}/cancel`, { token: session.sessionToken }));
+  assert.equal(cancelled.body.status, 'cancelled');
+  assert.deepEqual((await json(await h.request('GET', '/v1/notifications', { token: session.sessionToken }))).body, before, 'same entries, same order');
+});
+
+test('while an item is in progress its detail has no accountNumber, only the temporary one, which stays once the permanent one comes', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  assert.equal((await h.request('POST', '/v1/sim/circulation/outage', { token: h.adminToken, body: { on: true } })).status, 200);
+  const itemId = await buy();
+  const during = (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body;
+  assert.equal(during.status, 'in_progress');
+  assert.ok(!('accountNumber' in during), JSON.stringify(during));
+  assert.match(during.temporaryAccountNumber, /^T\d+$/);
+  assert.equal((await h.request('POST', '/v1/sim/circulation/outage', { token: h.adminToken, body: { on: false } })).status, 200);
+  await h.world.settled(itemId);
+  const after = (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body;
+  assert.match(after.accountNumber, /^\d+$/);
+  assert.equal(after.temporaryAccountNumber, during.temporaryAccountNumber);
 });
