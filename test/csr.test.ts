@@ -77,6 +77,53 @@ test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name
   );
 });
 
+test('an edited address is standardized as at the purchase; an undeliverable one is refused and changes nothing', async (t) => {
+  const world = await createWorld(t);
+  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  await assert.rejects(
+    world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { postalCode: '00000' } }, 'alice'),
+    (error: Refusal) => error.code === 'invalid' && error.issues.map((i) => i.path).join() === 'deliveryAddress.postalCode',
+  );
+  const untouched = detail(world, startEventId);
+  assert.equal((untouched.data as any).deliveryAddress.postalCode, '12345');
+  assert.equal((untouched.data as any).subscriber.lastName, "Doe's", 'nothing of a refused update is kept');
+  assert.deepEqual(untouched.audit, []);
+
+  const updated = await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { city: '  new   york ', unit: '5c' } }, 'alice');
+  assert.deepEqual((updated.data as any).deliveryAddress, { line1: '1 Main St', unit: '5C', city: 'New York', postalCode: '12345', country: 'US' });
+  assert.deepEqual(
+    detail(world, startEventId).audit[0].changes.sort((a, b) => a.field.localeCompare(b.field)),
+    [
+      { field: 'deliveryAddress.city', from: 'Springfield', to: 'New York' },
+      { field: 'deliveryAddress.unit', from: '4B', to: '5C' },
+      { field: 'subscriber.lastName', from: "Doe's", to: 'Doe' },
+    ],
+    'the audit trail records what the data became',
+  );
+  await world.engine.reprocessStart(startEventId, 'alice');
+  assert.equal((await world.settled(item.itemId)).status, 'complete');
+  const [addAddress] = child(world, startEventId, 'ADDADDRESSOCCUPANT');
+  assert.equal((addAddress.data as any).address.city, 'New York', 'the later steps send the standardized address');
+});
+
+test('an address edit while address standardization is unavailable is refused as unavailable and changes nothing', async (t) => {
+  let down = false;
+  const world = await createWorld(t, {
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      addresses: { standardize: (request, context) => (down ? Promise.reject(new TransientError('standardizer down')) : connectors.addresses.standardize(request, context)) },
+    }),
+  });
+  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  down = true;
+  await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'unavailable');
+  assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
+  assert.deepEqual(detail(world, startEventId).audit, []);
+  // An edit of the subscriber alone needs no standardization.
+  await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'alice');
+  assert.equal(detail(world, startEventId).audit.length, 1);
+});
+
 test('a reprocess that fails again: the previous event 11, the new one 3', async (t) => {
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'J', lastName: "O'Neil", email: 'o@example.com' } }));

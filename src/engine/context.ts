@@ -1,4 +1,5 @@
-// What the engine's parts share: the store, the runner, the clock and id sources, and settings.
+// What the engine's parts share: the store, the runner, the connectors, the clock and id sources, and settings.
+import type { Connectors } from '../domain/index.ts';
 import type { EngineStore } from '../store/index.ts';
 import type { Runner, Snapshot } from './runner.ts';
 import type { Release } from './deadline.ts';
@@ -20,6 +21,8 @@ export interface EngineSettings {
 export interface EngineContext {
   store: EngineStore;
   runner: Runner;
+  /** The third parties; the runner makes the chart's calls, CSR actions the few of their own. */
+  connectors: Connectors;
   clock: () => number;
   newId: (at: number) => string;
   /** A fresh temporary account number: `T` and digits, unique. */

@@ -132,6 +132,7 @@ export function createEngine(options: EngineOptions): Engine {
   const ctx: EngineContext = {
     store: options.store,
     runner,
+    connectors: options.connectors,
     clock,
     newId: (at) => ulid(at),
     temporaryAccountNumber: temporaryAccountNumbers(clock),

@@ -2,12 +2,13 @@
 // acts on the STARTSTD event id, only in the state that allows it, one at a time per item, and
 // is audited in the same transaction as the change it makes.
 import {
+  callKey,
   isoTime,
   EventStatus,
   Refusal,
+  TransientError,
   STARTSTD_CODE,
   stepByName,
-  type Address,
   type AuditEntry,
   type EventRecord,
   type ItemRecord,
@@ -16,6 +17,7 @@ import {
 } from '../domain/index.ts';
 import { itemStatusOf } from '../machines/index.ts';
 import type { EngineContext } from './context.ts';
+import { toCallError } from './calls.ts';
 import { eventData, eventRow } from './project.ts';
 import type { Snapshot } from './runner.ts';
 import { itemView } from './views.ts';
@@ -72,38 +74,72 @@ const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'
 /** Changes the editable fields of a failed start (SPEC §6); resolves to the updated STARTSTD event. */
 export function updateStart(ctx: EngineContext, startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord> {
   return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
-    const changes: AuditEntry['changes'] = [];
-    const updated: ItemRecord = { ...item, data: applyUpdate(item.data, update, changes) };
+    const entered = applyUpdate(item.data, update);
+    const data = await standardizeEdited(ctx, item, entered, update);
+    const changes = changesBetween(item.data, data);
     // An update that changes nothing writes nothing, not even an audit entry.
     if (changes.length === 0) return ctx.store.getEvent(startEventId)!;
+    const updated: ItemRecord = { ...item, data };
     const start = snapshot.context.start!;
     const startRow = { ...eventRow(updated, snapshot.context, start), updatedAt: isoTime(ctx.clock()) };
-    const data = eventData(updated, snapshot.context, start, undefined);
+    const startData = eventData(updated, snapshot.context, start, undefined);
     ctx.runner.refreshItem(updated);
     ctx.runner.stage({
       items: [updated],
-      events: [{ event: startRow, previousStatus: startRow.status, data }],
+      events: [{ event: startRow, previousStatus: startRow.status, data: startData }],
       audit: [audit(ctx, operator, 'update', startEventId, changes)],
     });
     await ctx.runner.durable();
-    return { ...startRow, data };
+    return { ...startRow, data: startData };
   });
 }
 
-function applyUpdate(data: StartData, update: StartUpdate, changes: AuditEntry['changes']): StartData {
-  const next: StartData = { subscriber: { ...data.subscriber }, deliveryAddress: { ...data.deliveryAddress }, billingAddress: { ...data.billingAddress } };
-  const apply = <T extends object>(section: keyof StartData, target: T, patch: Partial<T> | undefined) => {
-    for (const [field, value] of Object.entries(patch ?? {})) {
-      const from = (target as Record<string, unknown>)[field];
-      if (value === undefined || value === from) continue;
-      (target as Record<string, unknown>)[field] = value;
-      changes.push({ field: `${section}.${field}`, from: from ?? null, to: value });
-    }
+const SECTIONS = ['subscriber', 'deliveryAddress', 'billingAddress'] as const;
+
+/** The data with the fields an update gives replacing those fields. */
+function applyUpdate(data: StartData, update: StartUpdate): StartData {
+  const defined = (patch: object | undefined) => Object.fromEntries(Object.entries(patch ?? {}).filter(([, value]) => value !== undefined));
+  return {
+    subscriber: { ...data.subscriber, ...defined(update.subscriber) },
+    deliveryAddress: { ...data.deliveryAddress, ...defined(update.deliveryAddress) },
+    billingAddress: { ...data.billingAddress, ...defined(update.billingAddress) },
   };
-  apply('subscriber', next.subscriber, update.subscriber);
-  apply<Address>('deliveryAddress', next.deliveryAddress, update.deliveryAddress);
-  apply<Address>('billingAddress', next.billingAddress, update.billingAddress);
-  return next;
+}
+
+/** Every field that differs between two versions of a start's data, as the audit trail records it. */
+function changesBetween(before: StartData, after: StartData): AuditEntry['changes'] {
+  const changes: AuditEntry['changes'] = [];
+  for (const section of SECTIONS) {
+    const [from, to] = [before[section] as Record<string, unknown>, after[section] as Record<string, unknown>];
+    for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
+      if (from[field] !== to[field]) changes.push({ field: `${section}.${field}`, from: from[field] ?? null, to: to[field] ?? null });
+    }
+  }
+  return changes;
+}
+
+/**
+ * An address the update edits goes through address standardization again, as at the purchase:
+ * the later steps send what ADDRSTD returns, and an undeliverable address is refused (422 naming
+ * the field) with nothing changed. Standardization changes nothing at the third party (SPEC §7).
+ */
+async function standardizeEdited(ctx: EngineContext, item: ItemRecord, data: StartData, update: StartUpdate): Promise<StartData> {
+  const standardized = { ...data };
+  for (const field of ['deliveryAddress', 'billingAddress'] as const) {
+    if (!update[field] || Object.values(update[field]).every((value) => value === undefined)) continue;
+    const key = `${callKey(item.itemId, 'ADDRSTD')}/update`;
+    try {
+      const answer = ctx.connectors.addresses.standardize({ address: data[field], field }, { idempotencyKey: key, itemId: item.itemId });
+      const found = await ctx.waits.wait(answer, ctx.settings.syncBudgetMs);
+      if (!found) throw new TransientError(`address standardization did not answer within ${ctx.settings.syncBudgetMs} ms`);
+      standardized[field] = found.address;
+    } catch (thrown) {
+      const error = toCallError(thrown);
+      if (error.transient) throw new Refusal('unavailable', `address standardization is unavailable: ${error.message}; try again`);
+      throw new Refusal('invalid', error.message, { issues: [{ path: error.field ?? field, message: error.message }] });
+    }
+  }
+  return standardized;
 }
 
 /** What a reprocess answers: the start, and the new child event that replaces the failed one. */

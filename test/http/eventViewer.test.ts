@@ -75,6 +75,19 @@ test('an update with a field a CSR may not change is 422 naming it, and changes 
   assert.deepEqual(detail.body.audit, []);
 });
 
+test('an edited address that is undeliverable is 422 naming the field, and changes nothing', async (t) => {
+  const h = await createHttpWorld(t);
+  const key = await h.newApp();
+  const csr = await h.newOperator('alice', 'csr');
+  const { startEventId } = await failedStart(h, key, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'j@example.com' } }), 'addr');
+  const bad = await json(await h.request('PATCH', `/v1/events/${startEventId}`, { token: csr, body: { deliveryAddress: { postalCode: '00000' } } }));
+  assert.equal(bad.status, 422);
+  assert.deepEqual(bad.body.errors.map((e: { path: string }) => e.path), ['deliveryAddress.postalCode']);
+  const detail = await json(await h.request('GET', `/v1/events/${startEventId}`, { token: csr }));
+  assert.equal(detail.body.data.deliveryAddress.postalCode, '12345');
+  assert.deepEqual(detail.body.audit, []);
+});
+
 test('close before capture: 200 with status 9, then reprocess and a second close are 409; unknown ids 404', async (t) => {
   const h = await createHttpWorld(t);
   const key = await h.newApp();
