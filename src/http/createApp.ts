@@ -16,9 +16,6 @@ import { Streams } from './sse.ts';
 import { ItemFeed } from './itemFeed.ts';
 import type { AppDeps } from './deps.ts';
 
-/** The media types hono's JSON validator reads. */
-const JSON_TYPE = /^application\/([\w.-]+\+)?json(;|$)/i;
-
 /** The built app, with what the server needs to shut it down cleanly. */
 export interface App {
   readonly hono: OpenAPIHono<AppEnv>;
@@ -69,12 +66,17 @@ export function createApp(deps: AppDeps): App {
       onError: (c) => problem(c, 'payload-too-large', `a request body may hold at most ${MAX_BODY_BYTES} bytes`),
     }),
   );
-  // A JSON content type over an empty body is no body (some clients always send the header): the
-  // actions that need none take it, and a route that needs one names its missing fields (422).
+  // An empty body is no body, whatever content type came with it (clients and forms send one
+  // anyway): the actions that need none take it, and a route that needs one names its missing
+  // fields (422). The request is rebuilt without the type, so the validators see no body at all.
   hono.use('*', async (c, next) => {
-    if (c.req.method !== 'GET' && JSON_TYPE.test(c.req.header('content-type') ?? '') && (await c.req.text()).trim() === '') {
-      // hono's JSON validator parses the cached text; the cache holds promises, typed as values.
-      c.req.bodyCache.text = Promise.resolve('{}') as unknown as string;
+    const { raw } = c.req;
+    if (raw.method !== 'GET' && raw.headers.has('content-type') && (!raw.body || (await c.req.text()).trim() === '')) {
+      const headers = new Headers(raw.headers);
+      headers.delete('content-type');
+      headers.delete('content-length');
+      c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
+      c.req.bodyCache = {};
     }
     await next();
   });

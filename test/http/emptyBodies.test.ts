@@ -54,9 +54,18 @@ test('reprocess, close, cancel and logout take no body or an empty object', asyn
   const { key, csr, session, complete, failed } = await scene(h);
   await h.request('PATCH', `/v1/events/${failed.startEventId}`, { token: csr, body: { subscriber: { lastName: 'Doe' } } });
   assert.equal((await h.request('POST', `/v1/events/${failed.startEventId}/reprocess`, { token: csr, body: {} })).status, 202);
-  // Some clients send a JSON content type over an empty body: that is no body.
-  const jsonType = { 'content-type': 'application/json' };
-  assert.equal((await h.request('POST', `/v1/subscriptions/${complete.itemId}/cancel`, { token: session.sessionToken, headers: jsonType })).status, 200);
+  // Clients and forms send a content type over an empty body too: that is no body, whatever the type.
+  const cancel = await h.request('POST', `/v1/subscriptions/${complete.itemId}/cancel`, { token: session.sessionToken, headers: { 'content-type': 'application/json' } });
+  assert.equal(cancel.status, 200);
+  const logout = await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key, body: ' ', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+  assert.equal(logout.status, 204);
+});
+
+test('close takes an empty form body, and logout an empty object', async (t) => {
+  const h = await createHttpWorld(t);
+  const { key, csr, session, failed } = await scene(h);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  assert.equal((await h.request('POST', `/v1/events/${failed.startEventId}/close`, { token: csr, body: '', headers: form })).status, 200);
   assert.equal((await h.request('DELETE', `/v1/sessions/${session.sessionId}`, { token: key, body: {} })).status, 204);
 });
 

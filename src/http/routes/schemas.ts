@@ -13,8 +13,11 @@ const noQuery = z.strictObject({});
  */
 export const noBody = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } };
 
-/** The query of an SSE route: the session token, for EventSource, which cannot set headers. */
-export const streamQuery = z.strictObject({ token: z.string().optional() });
+/**
+ * The query of an SSE route: the session token, for EventSource, which cannot set headers, and
+ * `lastEventId`, which EventSource polyfills send on a reconnect instead of the header.
+ */
+export const streamQuery = z.strictObject({ token: z.string().optional(), lastEventId: z.string().max(100).optional() });
 
 /**
  * The route builder of one group: its OpenAPI tag, its credential middleware (applied once per

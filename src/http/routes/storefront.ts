@@ -47,6 +47,11 @@ const resumeHeaders = z.object({
   'last-event-id': z.string().max(100).optional().openapi({ description: 'The id of the last message the client saw: the stream goes on after it' }),
 });
 
+/** The id of the last message a reconnecting client saw: the header, or a polyfill's query parameter. */
+function resumeFrom(c: Context<AppEnv>): string | undefined {
+  return c.req.header('last-event-id') ?? c.req.query('lastEventId');
+}
+
 /** The subscription detail of API.md. */
 function detailOf(item: ItemDetail) {
   return {
@@ -107,7 +112,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
     }),
     (c) => {
       const { sessionId, appId, customerId } = callingSession(c);
-      const lastEventId = Number(c.req.header('last-event-id'));
+      const lastEventId = Number(resumeFrom(c));
       const center = centerOf(c);
       return streams.serve(c, {
         owner: sessionId,
@@ -149,7 +154,7 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
       const item = ownItem(c, itemId);
       // A client that already saw the final message is told, with 204, that nothing more will
       // come (EventSource stops); any other reconnect gets the current status first.
-      if (TERMINAL.has(item.status) && c.req.header('last-event-id') === statusId(item)) return c.body(null, 204) as never;
+      if (TERMINAL.has(item.status) && resumeFrom(c) === statusId(item)) return c.body(null, 204) as never;
       return streams.serve(c, {
         owner: callingSession(c).sessionId,
         open(send, end) {
