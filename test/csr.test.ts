@@ -108,19 +108,28 @@ test('an edited address is standardized as at the purchase; an undeliverable one
 
 test('an address edit while address standardization is unavailable is refused as unavailable and changes nothing', async (t) => {
   let down = false;
+  let calls = 0;
   const world = await createWorld(t, {
+    syncBudgetMs: 300,
     wrapConnectors: (connectors) => ({
       ...connectors,
-      addresses: { standardize: (request, context) => (down ? Promise.reject(new TransientError('standardizer down')) : connectors.addresses.standardize(request, context)) },
+      addresses: {
+        standardize: (request, context) => {
+          calls += 1;
+          return down ? Promise.reject(new TransientError('standardizer down')) : connectors.addresses.standardize(request, context);
+        },
+      },
     }),
   });
   const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
   down = true;
+  const before = calls;
   await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'unavailable');
+  assert.ok(calls - before > 1, 'transient failures are retried within the in-request budget');
   assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
   assert.deepEqual(detail(world, startEventId).audit, []);
-  // An edit of the subscriber alone needs no standardization.
-  await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'alice');
+  // An edit of the subscriber, with the address sent again unchanged, needs no standardization.
+  await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { line1: '1 Main St', city: 'Springfield' } }, 'alice');
   assert.equal(detail(world, startEventId).audit.length, 1);
 });
 

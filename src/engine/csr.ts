@@ -4,9 +4,11 @@
 import {
   callKey,
   isoTime,
+  retryDelay,
   EventStatus,
   Refusal,
   TransientError,
+  type Address,
   STARTSTD_CODE,
   stepByName,
   type AuditEntry,
@@ -15,7 +17,7 @@ import {
   type StartData,
   type StartUpdate,
 } from '../domain/index.ts';
-import { itemStatusOf } from '../machines/index.ts';
+import { itemStatusOf, type CallError } from '../machines/index.ts';
 import type { EngineContext } from './context.ts';
 import { toCallError } from './calls.ts';
 import { eventData, eventRow } from './project.ts';
@@ -74,8 +76,7 @@ const audit = (ctx: EngineContext, operator: string, action: AuditEntry['action'
 /** Changes the editable fields of a failed start (SPEC §6); resolves to the updated STARTSTD event. */
 export function updateStart(ctx: EngineContext, startEventId: string, update: StartUpdate, operator: string): Promise<EventRecord> {
   return onFailedStart(ctx, startEventId, async ({ item, snapshot }) => {
-    const entered = applyUpdate(item.data, update);
-    const data = await standardizeEdited(ctx, item, entered, update);
+    const data = await standardizeEdited(ctx, item, applyUpdate(item.data, update));
     const changes = changesBetween(item.data, data);
     // An update that changes nothing writes nothing, not even an audit entry.
     if (changes.length === 0) return ctx.store.getEvent(startEventId)!;
@@ -119,27 +120,46 @@ function changesBetween(before: StartData, after: StartData): AuditEntry['change
 }
 
 /**
- * An address the update edits goes through address standardization again, as at the purchase:
+ * An address the update changes goes through address standardization again, as at the purchase:
  * the later steps send what ADDRSTD returns, and an undeliverable address is refused (422 naming
- * the field) with nothing changed. Standardization changes nothing at the third party (SPEC §7).
+ * the field) with nothing changed. Transient failures are retried within the in-request budget,
+ * both addresses under one deadline. Standardization changes nothing at the third party (SPEC §7).
  */
-async function standardizeEdited(ctx: EngineContext, item: ItemRecord, data: StartData, update: StartUpdate): Promise<StartData> {
-  const standardized = { ...data };
-  for (const field of ['deliveryAddress', 'billingAddress'] as const) {
-    if (!update[field] || Object.values(update[field]).every((value) => value === undefined)) continue;
-    const key = `${callKey(item.itemId, 'ADDRSTD')}/update`;
+async function standardizeEdited(ctx: EngineContext, item: ItemRecord, data: StartData): Promise<StartData> {
+  const at = ctx.clock();
+  const deadlineAt = at + ctx.settings.syncBudgetMs;
+  const key = `${callKey(item.itemId, 'ADDRSTD')}/${ctx.newId(at)}`;
+  const changed = (field: 'deliveryAddress' | 'billingAddress') => changesBetween(item.data, data).some((change) => change.field.startsWith(`${field}.`));
+  const [deliveryAddress, billingAddress] = await Promise.all([
+    changed('deliveryAddress') ? standardizeOne(ctx, item.itemId, 'deliveryAddress', data.deliveryAddress, key, deadlineAt) : data.deliveryAddress,
+    changed('billingAddress') ? standardizeOne(ctx, item.itemId, 'billingAddress', data.billingAddress, `${key}/billing`, deadlineAt) : data.billingAddress,
+  ]);
+  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
+  return { ...data, deliveryAddress, billingAddress };
+}
+
+/** One address through the standardizer, retrying transient failures until `deadlineAt` (ms). */
+async function standardizeOne(ctx: EngineContext, itemId: string, field: 'deliveryAddress' | 'billingAddress', address: Address, key: string, deadlineAt: number): Promise<Address> {
+  const { retry } = stepByName('ADDRSTD');
+  for (let failedCalls = 1; ; failedCalls++) {
+    let error: CallError;
     try {
-      const answer = ctx.connectors.addresses.standardize({ address: data[field], field }, { idempotencyKey: key, itemId: item.itemId });
-      const found = await ctx.waits.wait(answer, ctx.settings.syncBudgetMs);
-      if (!found) throw new TransientError(`address standardization did not answer within ${ctx.settings.syncBudgetMs} ms`);
-      standardized[field] = found.address;
+      const answer = await ctx.waits.wait(ctx.connectors.addresses.standardize({ address, field }, { idempotencyKey: key, itemId }), deadlineAt - ctx.clock());
+      if (answer) return answer.address;
+      error = toCallError(new TransientError('address standardization did not answer in time'));
     } catch (thrown) {
-      const error = toCallError(thrown);
-      if (error.transient) throw new Refusal('unavailable', `address standardization is unavailable: ${error.message}; try again`);
-      throw new Refusal('invalid', error.message, { issues: [{ path: error.field ?? field, message: error.message }] });
+      error = toCallError(thrown);
     }
+    if (!error.transient) {
+      if (error.category === 'bad-user-data') throw new Refusal('invalid', error.message, { issues: [{ path: error.field ?? field, message: error.message }] });
+      throw new Refusal('failed', `address standardization refused the ${field}: ${error.message}`);
+    }
+    const wait = retryDelay(retry, failedCalls, 0.5);
+    if (ctx.runner.isStopped || ctx.clock() + wait >= deadlineAt) {
+      throw new Refusal('unavailable', `address standardization is unavailable (${error.message}); try again`);
+    }
+    await ctx.waits.wait(new Promise<never>(() => undefined), wait); // ended by its time, or by a shutdown
   }
-  return standardized;
 }
 
 /** What a reprocess answers: the start, and the new child event that replaces the failed one. */

@@ -100,7 +100,7 @@ export function eventViewerRoutes(app: OpenAPIHono<AppEnv>, { engine, access }: 
       method: 'patch',
       path: '/v1/events/{eventId}',
       request: { params: eventParams, body: { content: { 'application/json': { schema: startUpdateSchema } }, required: true } },
-      responses: { 200: json('The start, updated', withData), ...problems(401, 403, 404, 409, 422) },
+      responses: { 200: json('The start, updated', withData), ...problems(401, 403, 404, 409, 422, 502, 503) },
     }),
     async (c) => c.json((await engine.updateStart(c.req.valid('param').eventId, c.req.valid('json'), callingOperator(c).name)) as never, 200),
   );
