@@ -22,7 +22,12 @@ const VARIANTS: Variant[] = ['no-writes', 'engine-writes'];
 function memoryStore(): KeyValueStore {
   const values = new Map<string, unknown>();
   const byPrefix = new Map<string, Set<string>>();
-  const prefixes = (key: string) => [...key.matchAll(/\//g)].map((m) => key.slice(0, m.index + 1));
+  // Every prefix of a key that ends at a '/', found without a regular expression (this runs per write).
+  const prefixes = (key: string) => {
+    const found: string[] = [];
+    for (let at = key.indexOf('/'); at !== -1; at = key.indexOf('/', at + 1)) found.push(key.slice(0, at + 1));
+    return found;
+  };
   return {
     get: <T>(key: string) => values.get(key) as T | undefined,
     write(entries) {
