@@ -37,6 +37,15 @@ test('names every bad field by its full path, unknown fields too', () => {
   assert.deepEqual(issuesOf(body).sort(), ['deliveryAddress.country', 'extra', 'items[0].price', 'subscriber.email']);
 });
 
+test('a country is an assigned ISO 3166-1 alpha-2 code', () => {
+  for (const country of ['GB', 'AX', 'CA', 'SS']) {
+    assert.equal(parsePurchase({ ...valid(), deliveryAddress: { ...valid().deliveryAddress, country } }).deliveryAddress.country, country);
+  }
+  for (const country of ['ZZ', 'XX', 'UK', 'us', 'USA', '']) {
+    assert.deepEqual(issuesOf({ ...valid(), deliveryAddress: { ...valid().deliveryAddress, country } }), ['deliveryAddress.country'], country);
+  }
+});
+
 test('refuses a card number instead of a token without echoing it', () => {
   const body: any = valid();
   body.payment.token = '4242 4242-4242 4242';

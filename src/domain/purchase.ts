@@ -1,9 +1,13 @@
 // The purchase input model and its validation rules and limits (SPEC §9, API.md "Consumer app").
+import { iso31661 } from 'iso-3166';
 import { z } from 'zod';
 import { Refusal, type FieldIssue } from './errors.ts';
 
 const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const line = z.string().max(200, 'must be at most 200 characters');
+
+/** The officially assigned ISO 3166-1 alpha-2 codes (249, from the `iso-3166` package). */
+const COUNTRY_CODES: ReadonlySet<string> = new Set(iso31661.map((country) => country.alpha2));
 
 /** A card number: 13 to 19 digits, spaces or dashes allowed between them. */
 const CARD_NUMBER = /^\d(?:[ -]?\d){12,18}$/;
@@ -15,7 +19,7 @@ export const addressSchema = z.strictObject({
   unit: z.string().max(50, 'must be at most 50 characters').optional(),
   city: line.trim().min(1, 'is required'),
   postalCode: z.string().trim().min(1, 'is required').max(20, 'must be at most 20 characters'),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
+  country: z.string().refine((code) => COUNTRY_CODES.has(code), 'must be an assigned ISO 3166-1 alpha-2 code such as US'),
 });
 
 /** The subscriber of a purchase: the names and email the new start is made for. */
