@@ -138,6 +138,23 @@ test('issue-review-3: the center reads every page of a long log (more than 1,000
   assert.equal(center.badge, 1_100);
 });
 
+test('a reconnect to an item stream with the id of the current status does not get that message again', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  await h.world.sims.controls.setOutage(true); // holds the item at FINDADDRESSOCCUPANT
+  const itemId = await buy();
+  const first = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken }));
+  const seen = await first.next();
+  assert.equal(seen?.data.status, 'in_progress');
+  await first.close();
+  const again = readSse(await h.request('GET', `/v1/subscriptions/${itemId}/stream`, { token: session.sessionToken, headers: { 'last-event-id': seen!.id! } }));
+  await h.world.sims.controls.setOutage(false);
+  const ids: string[] = [];
+  for (let message = await again.next(); message; message = await again.next()) ids.push(message.id!);
+  assert.notEqual(ids[0], seen!.id, 'nothing twice');
+  assert.equal(ids.at(-1), 'complete.12');
+});
+
 test('a reconnect to a finished item gets its final status, or 204 once that was seen; a stream opened during shutdown is 503', async (t) => {
   const h = await createHttpWorld(t);
   const { session, buy } = await shop(h);

@@ -153,8 +153,10 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
       const { itemId } = c.req.valid('param');
       const item = ownItem(c, itemId);
       // A client that already saw the final message is told, with 204, that nothing more will
-      // come (EventSource stops); any other reconnect gets the current status first.
-      if (TERMINAL.has(item.status) && resumeFrom(c) === statusId(item)) return c.body(null, 204) as never;
+      // come (EventSource stops); any other reconnect gets the current status first, unless it
+      // is the message the client saw last (nothing twice).
+      const seen = resumeFrom(c);
+      if (TERMINAL.has(item.status) && seen === statusId(item)) return c.body(null, 204) as never;
       return streams.serve(c, {
         owner: callingSession(c).sessionId,
         open(send, end) {
@@ -165,7 +167,9 @@ export function storefrontRoutes(app: OpenAPIHono<AppEnv>, { engine, access, str
             const data = statusMessageOf(item);
             const text = JSON.stringify(data);
             if (text === last) return;
+            const first = last === '';
             last = text;
+            if (first && seen === statusId(item)) return;
             send({ id: statusId(item), event: 'status', data });
             if (TERMINAL.has(item.status)) end();
           };
