@@ -133,6 +133,40 @@ test('an address edit while address standardization is unavailable is refused as
   assert.equal(detail(world, startEventId).audit.length, 1);
 });
 
+test("an address edit the standardizer refuses for its own reasons is 502; a shutdown meanwhile ends its retries with 503", async (t) => {
+  let answer: 'refuse' | 'fail' | 'pass' = 'pass';
+  let called: () => void = () => undefined;
+  let calls = 0;
+  const world = await createWorld(t, {
+    syncBudgetMs: 10_000,
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      addresses: {
+        standardize: (request, context) => {
+          calls += 1;
+          called();
+          if (answer === 'refuse') return Promise.reject(new PermanentError('third-party', 'region-closed', 'this region is not served'));
+          if (answer === 'fail') return Promise.reject(new TransientError('standardizer down'));
+          return connectors.addresses.standardize(request, context);
+        },
+      },
+    }),
+  });
+  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  answer = 'refuse';
+  await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'failed');
+  answer = 'fail';
+  const firstCall = new Promise<void>((resolve) => (called = resolve));
+  const edit = world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice');
+  await firstCall;
+  const before = calls;
+  world.engine.releaseWaits(); // what a SIGTERM does first
+  await assert.rejects(edit, (error: Refusal) => error.code === 'unavailable' && /shutting down/.test(error.message));
+  assert.equal(calls, before, 'no call after the shutdown began');
+  assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
+  assert.deepEqual(detail(world, startEventId).audit, []);
+});
+
 test('a reprocess that fails again: the previous event 11, the new one 3', async (t) => {
   const world = await createWorld(t);
   const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'J', lastName: "O'Neil", email: 'o@example.com' } }));

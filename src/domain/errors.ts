@@ -45,7 +45,7 @@ export type RefusalCode =
   | 'conflict' // 409: the state does not allow it, or another actor won a race
   | 'declined' // 402: the card was declined
   | 'unavailable' // 503: a third party kept failing transiently past the in-request budget
-  | 'failed' // 502: a third party refused for good what was asked (a shopper's cancel)
+  | 'failed' // 502: a third party refused for good what was asked (a shopper's cancel, a CSR's address edit)
   | 'idempotency-in-flight' // 409: the first request with this key is still running
   | 'idempotency-mismatch'; // 422: the key was used with another body
 

@@ -24,6 +24,8 @@ export interface EngineContext {
   /** The third parties; the runner makes the chart's calls, CSR actions the few of their own. */
   connectors: Connectors;
   clock: () => number;
+  /** Uniform in [0, 1), for retry jitter. */
+  random: () => number;
   newId: (at: number) => string;
   /** A fresh temporary account number: `T` and digits, unique. */
   temporaryAccountNumber: () => string;

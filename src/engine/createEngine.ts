@@ -113,6 +113,7 @@ export interface Engine {
 /** Builds an engine over a store and connectors. */
 export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? Date.now;
+  const random = options.random ?? Math.random;
   const ulid = ulidFactory();
   const machine = createNewStartMachine({ retry: options.retry });
   const callStates = indexCallStates(machine);
@@ -122,7 +123,7 @@ export function createEngine(options: EngineOptions): Engine {
     connectors: options.connectors,
     machine,
     clock,
-    random: options.random ?? Math.random,
+    random,
     newId: (at) => ulid(at),
     bus,
     debug: options.debug,
@@ -134,6 +135,7 @@ export function createEngine(options: EngineOptions): Engine {
     runner,
     connectors: options.connectors,
     clock,
+    random,
     newId: (at) => ulid(at),
     temporaryAccountNumber: temporaryAccountNumbers(clock),
     settings: {

@@ -127,37 +127,57 @@ function changesBetween(before: StartData, after: StartData): AuditEntry['change
  */
 async function standardizeEdited(ctx: EngineContext, item: ItemRecord, data: StartData): Promise<StartData> {
   const at = ctx.clock();
-  const deadlineAt = at + ctx.settings.syncBudgetMs;
+  const run: Standardizing = { deadlineAt: at + ctx.settings.syncBudgetMs, over: false };
   const key = `${callKey(item.itemId, 'ADDRSTD')}/${ctx.newId(at)}`;
   const changed = (field: 'deliveryAddress' | 'billingAddress') => changesBetween(item.data, data).some((change) => change.field.startsWith(`${field}.`));
-  const [deliveryAddress, billingAddress] = await Promise.all([
-    changed('deliveryAddress') ? standardizeOne(ctx, item.itemId, 'deliveryAddress', data.deliveryAddress, key, deadlineAt) : data.deliveryAddress,
-    changed('billingAddress') ? standardizeOne(ctx, item.itemId, 'billingAddress', data.billingAddress, `${key}/billing`, deadlineAt) : data.billingAddress,
-  ]);
-  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
-  return { ...data, deliveryAddress, billingAddress };
+  try {
+    const [deliveryAddress, billingAddress] = await Promise.all([
+      changed('deliveryAddress') ? standardizeOne(ctx, run, item.itemId, 'deliveryAddress', data.deliveryAddress, key) : data.deliveryAddress,
+      changed('billingAddress') ? standardizeOne(ctx, run, item.itemId, 'billingAddress', data.billingAddress, `${key}/billing`) : data.billingAddress,
+    ]);
+    if (goingDown(ctx)) throw shuttingDown();
+    return { ...data, deliveryAddress, billingAddress };
+  } finally {
+    run.over = true; // a refusal of one address ends the other's retries
+  }
 }
 
-/** One address through the standardizer, retrying transient failures until `deadlineAt` (ms). */
-async function standardizeOne(ctx: EngineContext, itemId: string, field: 'deliveryAddress' | 'billingAddress', address: Address, key: string, deadlineAt: number): Promise<Address> {
+/** One edit's standardization: its deadline, and whether it is over. */
+interface Standardizing {
+  deadlineAt: number;
+  over: boolean;
+}
+
+/** True once the server is going down: waits are released before the engine stops. */
+const goingDown = (ctx: EngineContext) => ctx.waits.released || ctx.runner.isStopped;
+const shuttingDown = () => new Refusal('unavailable', 'the engine is shutting down; try again');
+
+/** One address through the standardizer, retrying transient failures within the edit's deadline. */
+async function standardizeOne(ctx: EngineContext, run: Standardizing, itemId: string, field: 'deliveryAddress' | 'billingAddress', address: Address, key: string): Promise<Address> {
   const { retry } = stepByName('ADDRSTD');
+  let waited = 0;
   for (let failedCalls = 1; ; failedCalls++) {
+    if (run.over || goingDown(ctx)) throw shuttingDown();
     let error: CallError;
     try {
-      const answer = await ctx.waits.wait(ctx.connectors.addresses.standardize({ address, field }, { idempotencyKey: key, itemId }), deadlineAt - ctx.clock());
+      const answer = await ctx.waits.wait(ctx.connectors.addresses.standardize({ address, field }, { idempotencyKey: key, itemId }), run.deadlineAt - ctx.clock());
       if (answer) return answer.address;
+      if (goingDown(ctx)) throw shuttingDown();
       error = toCallError(new TransientError('address standardization did not answer in time'));
     } catch (thrown) {
+      if (thrown instanceof Refusal) throw thrown;
       error = toCallError(thrown);
     }
     if (!error.transient) {
       if (error.category === 'bad-user-data') throw new Refusal('invalid', error.message, { issues: [{ path: error.field ?? field, message: error.message }] });
       throw new Refusal('failed', `address standardization refused the ${field}: ${error.message}`);
     }
-    const wait = retryDelay(retry, failedCalls, 0.5);
-    if (ctx.runner.isStopped || ctx.clock() + wait >= deadlineAt) {
+    const wait = retryDelay(retry, failedCalls, ctx.random());
+    // The waits are counted too, so a clock that stands still still ends the retries.
+    if (ctx.clock() + wait >= run.deadlineAt || waited + wait >= ctx.settings.syncBudgetMs) {
       throw new Refusal('unavailable', `address standardization is unavailable (${error.message}); try again`);
     }
+    waited += wait;
     await ctx.waits.wait(new Promise<never>(() => undefined), wait); // ended by its time, or by a shutdown
   }
 }

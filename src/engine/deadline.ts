@@ -11,9 +11,20 @@ export class Release {
     for (const end of [...this.waiting]) end();
   }
 
-  /** The promise's value, or undefined once `ms` have passed or the waits are released. */
+  /** True once the waits are released (the server is going down). */
+  get released(): boolean {
+    return this.done;
+  }
+
+  /**
+   * The promise's value, or undefined once `ms` have passed or the waits are released. A promise
+   * no longer waited for may still reject: that rejection is the caller's no more, and is dropped.
+   */
   wait<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-    if (this.done) return Promise.resolve(undefined);
+    if (this.done) {
+      promise.catch(() => undefined);
+      return Promise.resolve(undefined);
+    }
     return new Promise<T | undefined>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);

@@ -16,6 +16,9 @@ import { Streams } from './sse.ts';
 import { ItemFeed } from './itemFeed.ts';
 import type { AppDeps } from './deps.ts';
 
+/** The methods whose routes may take a body. */
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The built app, with what the server needs to shut it down cleanly. */
 export interface App {
   readonly hono: OpenAPIHono<AppEnv>;
@@ -71,7 +74,7 @@ export function createApp(deps: AppDeps): App {
   // fields (422). The request is rebuilt without the type, so the validators see no body at all.
   hono.use('*', async (c, next) => {
     const { raw } = c.req;
-    if (raw.method !== 'GET' && raw.headers.has('content-type') && (!raw.body || (await c.req.text()).trim() === '')) {
+    if (WITH_BODY.has(raw.method) && raw.headers.has('content-type') && (!raw.body || (await c.req.text()).trim() === '')) {
       const headers = new Headers(raw.headers);
       headers.delete('content-type');
       headers.delete('content-length');

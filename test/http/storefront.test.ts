@@ -152,6 +152,7 @@ test('a reconnect to an item stream with the id of the current status does not g
   const ids: string[] = [];
   for (let message = await again.next(); message; message = await again.next()) ids.push(message.id!);
   assert.notEqual(ids[0], seen!.id, 'nothing twice');
+  assert.equal(new Set(ids).size, ids.length, 'no message twice');
   assert.equal(ids.at(-1), 'complete.12');
 });
 
@@ -233,14 +234,16 @@ test('a closed item: its ribbon says customer service closed it, and whether a s
 
 /**
  * Polls the session's notification center until `done` holds of it (the log is written as items
- * change); no time limit of its own: the test runner's timeout ends a wait that never ends.
+ * change). The cap only ends a wait that would never end, with a message, long before the
+ * runner's timeout; it asserts nothing about speed.
  */
 async function centerWhen(h: HttpWorld, token: string, done: (center: { badge: number; items: Array<{ itemId: string; status: string }> }) => boolean) {
-  for (;;) {
+  for (let polls = 0; polls < 10_000; polls++) {
     const center = (await json(await h.request('GET', '/v1/notifications', { token }))).body;
     if (done(center)) return center;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  throw new Error('the notification center never reached the expected state');
 }
 
 const statusOf = (center: { items: Array<{ itemId: string; status: string }> }, itemId: string) => center.items.find((e) => e.itemId === itemId)?.status;

@@ -49,7 +49,7 @@ const resumeHeaders = z.object({
 
 /** The id of the last message a reconnecting client saw: the header, or a polyfill's query parameter. */
 function resumeFrom(c: Context<AppEnv>): string | undefined {
-  return c.req.header('last-event-id') ?? c.req.query('lastEventId');
+  return c.req.header('last-event-id') || c.req.query('lastEventId') || undefined; // empty is none
 }
 
 /** The subscription detail of API.md. */
