@@ -1,35 +1,13 @@
 // Failed starts in the Event Viewer (SPEC §3, §6): update, reprocess, close, toggles, races.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal, TransientError, type Connectors } from '../src/domain/index.ts';
-import { createWorld, purchaseBody, type World } from './helpers/world.ts';
-
-async function failedStart(world: World, body = purchaseBody()) {
-  const outcome = await world.purchase(body);
-  if (outcome.kind !== 'accepted') assert.fail(outcome.kind);
-  const item = await world.settled(outcome.items[0].itemId);
-  assert.equal(item.status, 'failed');
-  return { item, startEventId: item.startEventId! };
-}
-
-const detail = (world: World, startEventId: string) => world.engine.getStartDetail(startEventId)!;
-const child = (world: World, startEventId: string, type: string) => detail(world, startEventId).children.filter((e) => e.typeName === type);
-
-/** Connectors whose circulation system refuses every stop of a subscription for good. */
-const refusingStops = (message: string) => (connectors: Connectors): Connectors => ({
-  ...connectors,
-  circulation: Object.assign(Object.create(connectors.circulation), {
-    stopSubscription: () => Promise.reject(new PermanentError('third-party', 'stop-refused', message)),
-  }),
-});
-
-async function refused(promise: Promise<unknown>, code: string, message?: string) {
-  await assert.rejects(promise, (error: Refusal) => error instanceof Refusal && error.code === code, message);
-}
+import { Refusal, TransientError, type Connectors } from '../src/domain/index.ts';
+import { createWorld, purchaseBody } from './helpers/world.ts';
+import { doeBody, failedStart, detail, child, refusingStops, refused } from './helpers/failedStarts.ts';
 
 test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name and reprocesses", async (t) => {
   const world = await createWorld(t);
-  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  const { item, startEventId } = await failedStart(world, doeBody());
   const [failed] = child(world, startEventId, 'CREATESUBSCRIBER');
   assert.equal(failed.status, 3);
   assert.equal(failed.errorCategory, 'bad-user-data');
@@ -75,96 +53,6 @@ test("the seed scenario: Doe's fails CREATESUBSCRIBER, a CSR fixes the last name
     finalStart.audit.map((a) => [a.operator, a.action, a.changes]),
     [['alice', 'update', [{ field: 'subscriber.lastName', from: "Doe's", to: 'Doe' }]], ['alice', 'reprocess', []]],
   );
-});
-
-test('an edited address is standardized as at the purchase; an undeliverable one is refused and changes nothing', async (t) => {
-  const world = await createWorld(t);
-  const { item, startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
-  await assert.rejects(
-    world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { postalCode: '00000' } }, 'alice'),
-    (error: Refusal) => error.code === 'invalid' && error.issues.map((i) => i.path).join() === 'deliveryAddress.postalCode',
-  );
-  const untouched = detail(world, startEventId);
-  assert.equal((untouched.data as any).deliveryAddress.postalCode, '12345');
-  assert.equal((untouched.data as any).subscriber.lastName, "Doe's", 'nothing of a refused update is kept');
-  assert.deepEqual(untouched.audit, []);
-
-  const updated = await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { city: '  new   york ', unit: '5c' } }, 'alice');
-  assert.deepEqual((updated.data as any).deliveryAddress, { line1: '1 Main St', unit: '5C', city: 'New York', postalCode: '12345', country: 'US' });
-  assert.deepEqual(
-    detail(world, startEventId).audit[0].changes.sort((a, b) => a.field.localeCompare(b.field)),
-    [
-      { field: 'deliveryAddress.city', from: 'Springfield', to: 'New York' },
-      { field: 'deliveryAddress.unit', from: '4B', to: '5C' },
-      { field: 'subscriber.lastName', from: "Doe's", to: 'Doe' },
-    ],
-    'the audit trail records what the data became',
-  );
-  await world.engine.reprocessStart(startEventId, 'alice');
-  assert.equal((await world.settled(item.itemId)).status, 'complete');
-  const [addAddress] = child(world, startEventId, 'ADDADDRESSOCCUPANT');
-  assert.equal((addAddress.data as any).address.city, 'New York', 'the later steps send the standardized address');
-});
-
-test('an address edit while address standardization is unavailable is refused as unavailable and changes nothing', async (t) => {
-  let down = false;
-  let calls = 0;
-  const world = await createWorld(t, {
-    syncBudgetMs: 300,
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      addresses: {
-        standardize: (request, context) => {
-          calls += 1;
-          return down ? Promise.reject(new TransientError('standardizer down')) : connectors.addresses.standardize(request, context);
-        },
-      },
-    }),
-  });
-  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
-  down = true;
-  const before = calls;
-  await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'unavailable');
-  assert.ok(calls - before > 1, 'transient failures are retried within the in-request budget');
-  assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
-  assert.deepEqual(detail(world, startEventId).audit, []);
-  // An edit of the subscriber, with the address sent again unchanged, needs no standardization.
-  await world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' }, deliveryAddress: { line1: '1 Main St', city: 'Springfield' } }, 'alice');
-  assert.equal(detail(world, startEventId).audit.length, 1);
-});
-
-test("an address edit the standardizer refuses for its own reasons is 502; a shutdown meanwhile ends its retries with 503", async (t) => {
-  let answer: 'refuse' | 'fail' | 'pass' = 'pass';
-  let called: () => void = () => undefined;
-  let calls = 0;
-  const world = await createWorld(t, {
-    syncBudgetMs: 10_000,
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      addresses: {
-        standardize: (request, context) => {
-          calls += 1;
-          called();
-          if (answer === 'refuse') return Promise.reject(new PermanentError('third-party', 'region-closed', 'this region is not served'));
-          if (answer === 'fail') return Promise.reject(new TransientError('standardizer down'));
-          return connectors.addresses.standardize(request, context);
-        },
-      },
-    }),
-  });
-  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
-  answer = 'refuse';
-  await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'failed');
-  answer = 'fail';
-  const firstCall = new Promise<void>((resolve) => (called = resolve));
-  const edit = world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice');
-  await firstCall;
-  const before = calls;
-  world.engine.releaseWaits(); // what a SIGTERM does first
-  await assert.rejects(edit, (error: Refusal) => error.code === 'unavailable' && /shutting down/.test(error.message));
-  assert.equal(calls, before, 'no call after the shutdown began');
-  assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
-  assert.deepEqual(detail(world, startEventId).audit, []);
 });
 
 test('a reprocess that fails again: the previous event 11, the new one 3', async (t) => {
@@ -287,7 +175,7 @@ test("two items of one email that fail CREATESUBSCRIBER and are reprocessed make
 
 test('two CSRs updating one failed start at once: one wins, the other gets 409, one audit entry', async (t) => {
   const world = await createWorld(t);
-  const { startEventId } = await failedStart(world, purchaseBody({ subscriber: { firstName: 'John', lastName: "Doe's", email: 'john@example.com' } }));
+  const { startEventId } = await failedStart(world, doeBody());
   const results = await Promise.allSettled([
     world.engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'ann'),
     world.engine.updateStart(startEventId, { subscriber: { lastName: 'Dough' } }, 'bob'),
@@ -376,52 +264,6 @@ test('two CSRs acting at once: one wins, the other gets a conflict', async (t) =
   assert.equal(loser.reason.code, 'conflict');
   await world.settled(item.itemId);
   assert.equal(detail(world, startEventId).audit.length, 2, 'the update and the one action that won');
-});
-
-test('a shopper may cancel a complete item, and only a complete one', async (t) => {
-  const world = await createWorld(t);
-  const outcome = await world.purchase();
-  if (outcome.kind !== 'accepted') return assert.fail();
-  const itemId = outcome.items[0].itemId;
-  await refused(world.engine.cancelItem(itemId), 'conflict');
-  await world.settled(itemId);
-  const cancelled = await world.engine.cancelItem(itemId);
-  assert.equal(cancelled.status, 'cancelled');
-  await refused(world.engine.cancelItem(itemId), 'conflict');
-  await world.settled(itemId);
-  assert.equal(world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length, 1);
-});
-
-test('a cancel answers once the stop is recorded; during an outage it is refused as unavailable and the stop goes on', async (t) => {
-  const world = await createWorld(t, { cancelDeadlineMs: 300 });
-  const outcome = await world.purchase();
-  if (outcome.kind !== 'accepted') return assert.fail();
-  const itemId = outcome.items[0].itemId;
-  await world.settled(itemId);
-  await world.sims.controls.setOutage(true);
-  await refused(world.engine.cancelItem(itemId), 'unavailable');
-  assert.equal(world.engine.getItem(itemId)?.status, 'complete', 'complete until the circulation system records the stop');
-  await refused(world.engine.cancelItem(itemId), 'unavailable', 'asking again waits for the same stop');
-  const stops = () => world.sims.controls.ledger({ itemId }).filter((e) => e.operation === 'stop-subscription').length;
-  assert.equal(stops(), 0);
-  await world.sims.controls.setOutage(false);
-  for (let waited = 0; world.engine.getItem(itemId)?.status !== 'cancelled'; waited += 50) {
-    assert.ok(waited < 10_000, 'the stop is recorded once the outage ends');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.equal(stops(), 1);
-  await refused(world.engine.cancelItem(itemId), 'conflict');
-});
-
-test('a cancel whose stop the circulation system refuses for good fails (502) and the subscription stays complete', async (t) => {
-  const world = await createWorld(t, { wrapConnectors: refusingStops('the account is locked') });
-  const outcome = await world.purchase();
-  if (outcome.kind !== 'accepted') return assert.fail();
-  const itemId = outcome.items[0].itemId;
-  await world.settled(itemId);
-  await assert.rejects(world.engine.cancelItem(itemId), (error: Refusal) => error.code === 'failed' && /the account is locked/.test(error.message));
-  assert.equal(world.engine.getItem(itemId)?.status, 'complete');
-  assert.deepEqual(world.engine.getStartDetail(outcome.items[0].startEventId)!.compensationErrors.map((e) => e.action), ['stop-subscription']);
 });
 
 test('the Event Viewer list pages with a cursor, newest first', async (t) => {
