@@ -1,10 +1,31 @@
 // A CSR's address edit (SPEC §3, §6, §7): standardized again as at the purchase, refused when
 // undeliverable, retried while the standardizer fails transiently, ended by a shutdown.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermanentError, Refusal, TransientError } from '../src/domain/index.ts';
 import { createWorld } from './helpers/world.ts';
 import { doeBody, failedStart, detail, child, refused } from './helpers/failedStarts.ts';
+
+/** A world whose address standardizer answers as `standardizer.answer` says, counting its calls. */
+async function withStandardizer(t: TestContext, syncBudgetMs: number) {
+  const standardizer = { answer: 'pass' as 'refuse' | 'fail' | 'pass', calls: 0, onCall: () => {} };
+  const world = await createWorld(t, {
+    syncBudgetMs,
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      addresses: {
+        standardize: (request, context) => {
+          standardizer.calls += 1;
+          standardizer.onCall();
+          if (standardizer.answer === 'refuse') return Promise.reject(new PermanentError('third-party', 'region-closed', 'this region is not served'));
+          if (standardizer.answer === 'fail') return Promise.reject(new TransientError('standardizer down'));
+          return connectors.addresses.standardize(request, context);
+        },
+      },
+    }),
+  });
+  return { world, standardizer };
+}
 
 test('an edited address is standardized as at the purchase; an undeliverable one is refused and changes nothing', async (t) => {
   const world = await createWorld(t);
@@ -36,25 +57,12 @@ test('an edited address is standardized as at the purchase; an undeliverable one
 });
 
 test('an address edit while address standardization is unavailable is refused as unavailable and changes nothing', async (t) => {
-  let down = false;
-  let calls = 0;
-  const world = await createWorld(t, {
-    syncBudgetMs: 300,
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      addresses: {
-        standardize: (request, context) => {
-          calls += 1;
-          return down ? Promise.reject(new TransientError('standardizer down')) : connectors.addresses.standardize(request, context);
-        },
-      },
-    }),
-  });
+  const { world, standardizer } = await withStandardizer(t, 300);
   const { startEventId } = await failedStart(world, doeBody());
-  down = true;
-  const before = calls;
+  standardizer.answer = 'fail';
+  const before = standardizer.calls;
   await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'unavailable');
-  assert.ok(calls - before > 1, 'transient failures are retried within the in-request budget');
+  assert.ok(standardizer.calls - before > 1, 'transient failures are retried within the in-request budget');
   assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
   assert.deepEqual(detail(world, startEventId).audit, []);
   // An edit of the subscriber, with the address sent again unchanged, needs no standardization.
@@ -63,35 +71,18 @@ test('an address edit while address standardization is unavailable is refused as
 });
 
 test("an address edit the standardizer refuses for its own reasons is 502; a shutdown meanwhile ends its retries with 503", async (t) => {
-  let answer: 'refuse' | 'fail' | 'pass' = 'pass';
-  let called: () => void = () => undefined;
-  let calls = 0;
-  const world = await createWorld(t, {
-    syncBudgetMs: 10_000,
-    wrapConnectors: (connectors) => ({
-      ...connectors,
-      addresses: {
-        standardize: (request, context) => {
-          calls += 1;
-          called();
-          if (answer === 'refuse') return Promise.reject(new PermanentError('third-party', 'region-closed', 'this region is not served'));
-          if (answer === 'fail') return Promise.reject(new TransientError('standardizer down'));
-          return connectors.addresses.standardize(request, context);
-        },
-      },
-    }),
-  });
+  const { world, standardizer } = await withStandardizer(t, 10_000);
   const { startEventId } = await failedStart(world, doeBody());
-  answer = 'refuse';
+  standardizer.answer = 'refuse';
   await refused(world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice'), 'failed');
-  answer = 'fail';
-  const firstCall = new Promise<void>((resolve) => (called = resolve));
+  standardizer.answer = 'fail';
+  const firstCall = new Promise<void>((resolve) => (standardizer.onCall = resolve));
   const edit = world.engine.updateStart(startEventId, { deliveryAddress: { line1: '2 Side St' } }, 'alice');
   await firstCall;
-  const before = calls;
+  const before = standardizer.calls;
   world.engine.releaseWaits(); // what a SIGTERM does first
   await assert.rejects(edit, (error: Refusal) => error.code === 'unavailable' && /shutting down/.test(error.message));
-  assert.equal(calls, before, 'no call after the shutdown began');
+  assert.equal(standardizer.calls, before, 'no call after the shutdown began');
   assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
   assert.deepEqual(detail(world, startEventId).audit, []);
 });

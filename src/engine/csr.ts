@@ -129,7 +129,8 @@ async function standardizeEdited(ctx: EngineContext, item: ItemRecord, data: Sta
   const at = ctx.clock();
   const run: Standardizing = { deadlineAt: at + ctx.settings.syncBudgetMs, over: false };
   const key = `${callKey(item.itemId, 'ADDRSTD')}/${ctx.newId(at)}`;
-  const changed = (field: 'deliveryAddress' | 'billingAddress') => changesBetween(item.data, data).some((change) => change.field.startsWith(`${field}.`));
+  const edits = changesBetween(item.data, data);
+  const changed = (field: 'deliveryAddress' | 'billingAddress') => edits.some((change) => change.field.startsWith(`${field}.`));
   try {
     const [deliveryAddress, billingAddress] = await Promise.all([
       changed('deliveryAddress') ? standardizeOne(ctx, run, item.itemId, 'deliveryAddress', data.deliveryAddress, key) : data.deliveryAddress,
