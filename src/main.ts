@@ -46,7 +46,13 @@ if (process.argv.includes('--demo')) {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   // Listen at once, so /healthz answers while recovery runs; /readyz and the API wait for it.
-  server = await serveApp(app, config.port);
+  try {
+    server = await serveApp(app, config.port);
+  } catch (error) {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    await product.close();
+    process.exit(1);
+  }
   const url = `http://localhost:${server.port}`;
   logger.info({ port: server.port }, 'listening');
   startUp = (async () => {

@@ -15,10 +15,11 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serves `app` on `port` (0 picks a free one); resolves once it listens. */
+/** Serves `app` on `port` (0 picks a free one); resolves once it listens, rejects if it cannot (the port is taken). */
 export function serveApp(app: App, port: number): Promise<RunningServer> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.hono.fetch, port }, (info) => {
+      (server as Server).off('error', refused);
       resolve({
         port: info.port,
         async close(graceMs = 5_000) {
@@ -34,5 +35,10 @@ export function serveApp(app: App, port: number): Promise<RunningServer> {
         },
       });
     });
+    const refused = (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.code === 'EACCES' ? `port ${port} needs privileges this process lacks` : error.message;
+      reject(new Error(`cannot listen: ${why}`, { cause: error }));
+    };
+    (server as Server).once('error', refused);
   });
 }

@@ -124,24 +124,36 @@ test('SIGTERM during start-up: start-up finishes (the demo key is still shown on
   assert.match(output, /"msg":"stopped"/);
 });
 
+/** Starts `npm start`'s entry with `env`, expecting it to refuse to start: exit 1 without a stack trace; resolves to its output. */
+async function refusedStart(env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise((resolve) => child.on('exit', (exit, signal) => resolve(exit ?? signal)));
+  assert.equal(code, 1, output);
+  assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+  return output;
+}
+
 test('a DATA_DIR that cannot hold the stores stops the start-up with a message naming it, exit 1', async (t) => {
   const fresh = mkdtempSync(join(tmpdir(), 'server-datadir-'));
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
   const file = join(fresh, 'a-file');
   writeFileSync(file, 'not a directory');
-  const start = async (dataDir: string) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
-      env: { ...process.env, DATA_DIR: dataDir, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise((resolve) => child.on('exit', (exit, signal) => resolve(exit ?? signal)));
-    assert.equal(code, 1, output);
-    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
-    return output;
-  };
-  assert.match(await start(file), /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
-  assert.match(await start(join(file, 'below')), /^configuration: DATA_DIR ".*a-file\/below" cannot hold the stores: ENOTDIR/m);
+  assert.match(await refusedStart({ DATA_DIR: file }), /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
+  assert.match(await refusedStart({ DATA_DIR: join(file, 'below') }), /^configuration: DATA_DIR ".*a-file\/below" cannot hold the stores: ENOTDIR/m);
+});
+
+test('a PORT another process listens on stops the start-up with a message naming it, exit 1', async (t) => {
+  const fresh = mkdtempSync(join(tmpdir(), 'server-port-'));
+  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const port = new URL(server.url).port;
+  const output = await refusedStart({ DATA_DIR: fresh, PORT: port });
+  assert.match(output, new RegExp(`"msg":"cannot listen: port ${port} is already in use"`));
+  // The server already listening there is untouched.
+  assert.equal((await server.request('GET', '/healthz')).status, 200);
 });
