@@ -1,5 +1,6 @@
 // The synchronous part of a purchase (SPEC §3, §4, §9): all-or-nothing per order, its failures
-// answered at once, idempotency keys claimed before any call and released when nothing is kept.
+// answered at once, idempotency keys claimed before any call, kept with a refusal that is the
+// answer for good and released when the third parties could not answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermanentError, Refusal, TransientError, parsePurchase, type Connectors } from '../src/domain/index.ts';
@@ -27,15 +28,24 @@ const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
 test('a declined card answers declined and leaves nothing for the Event Viewer', async (t) => {
   const world = await createWorld(t);
   await world.engine.putOffer({ offerId: 'free-week', name: 'Free Week', rateCode: 'WEEKEND-2DAY', price: 0 });
-  const error = await refusal(world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } }), 'k-declined'));
+  const declined = purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } });
+  const error = await refusal(world.purchase(declined, 'k-declined'));
   assert.equal(error.code, 'declined');
   assert.ok(noStarts(world));
   assert.deepEqual(world.sims.controls.ledger(), [], 'a declined authorization performs nothing');
-  // The key was released: the same key with another card runs afresh.
-  assert.equal(world.store.getIdempotencyRecord('shop', 'k-declined'), undefined);
-  const again = await world.purchase(purchaseBody(), 'k-declined');
-  assert.equal(again.kind, 'accepted');
+  await assertRefusalKept(world, 'k-declined', declined, error);
 });
+
+/**
+ * The refusal is the key's first answer (SPEC §4): the same body gets it again, another body (the
+ * fix) is refused as a reused key, and the fix goes through under a new key.
+ */
+async function assertRefusalKept(world: Awaited<ReturnType<typeof createWorld>>, key: string, body: Record<string, unknown>, first: Refusal) {
+  const again = await refusal(world.purchase(body, key));
+  assert.deepEqual([again.code, again.message, again.issues, again.details], [first.code, first.message, first.issues, first.details]);
+  assert.equal((await refusal(world.purchase(purchaseBody(), key))).code, 'idempotency-mismatch');
+  assert.equal((await world.purchase(purchaseBody(), `${key}-fixed`)).kind, 'accepted');
+}
 
 test('all-or-nothing: an authorization already taken for another item is voided', async (t) => {
   // The simulators decline by token, which is the same for every item of an order; a wrapper
@@ -55,13 +65,17 @@ test('all-or-nothing: an authorization already taken for another item is voided'
       },
     }),
   });
-  const error = await refusal(world.purchase(purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] })));
+  const body = purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] });
+  const error = await refusal(world.purchase(body, 'k-two'));
   assert.equal(error.code, 'declined');
   assert.ok(noStarts(world));
   const ledger = world.sims.controls.ledger();
   assert.deepEqual(ledger.map((e) => [e.operation, e.amount]), [['authorize', 999], ['void', 999]]);
   assert.equal(ledger[0].itemId, ledger[1].itemId);
   assert.equal(world.store.listPendingOrders().length, 0);
+  // The same key again is refused as it was, without a new order authorizing anything.
+  assert.equal((await refusal(world.purchase(body, 'k-two'))).message, error.message);
+  assert.equal(world.sims.controls.ledger().length, 2);
 });
 
 test('an undeliverable billing address fails the order before any authorization', async (t) => {
@@ -77,14 +91,13 @@ test('an undeliverable billing address fails the order before any authorization'
 
 test('an undeliverable address answers invalid and calls nothing else', async (t) => {
   const world = await createWorld(t);
-  const error = await refusal(world.purchase(purchaseBody({ deliveryAddress: { line1: '1 Main', city: 'X', postalCode: '00000', country: 'US' } }), 'k-undeliverable'));
+  const undeliverable = purchaseBody({ deliveryAddress: { line1: '1 Main', city: 'X', postalCode: '00000', country: 'US' } });
+  const error = await refusal(world.purchase(undeliverable, 'k-undeliverable'));
   assert.equal(error.code, 'invalid');
   assert.equal(error.details.failedStep, 'ADDRSTD');
   assert.deepEqual(error.issues.map((i) => i.path), ['deliveryAddress.postalCode']);
   assert.ok(noStarts(world));
-  // The key was released: the client may fix the address and retry with the same key.
-  assert.equal(world.store.getIdempotencyRecord('shop', 'k-undeliverable'), undefined);
-  assert.equal((await world.purchase(purchaseBody(), 'k-undeliverable')).kind, 'accepted');
+  await assertRefusalKept(world, 'k-undeliverable', undeliverable, error);
 });
 
 test('a repeated key gets its first answer even after its offer stopped being complimentary', async (t) => {

@@ -169,6 +169,10 @@ function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, body
     throw new Refusal('idempotency-mismatch', 'this Idempotency-Key was used with another request body');
   }
   if (existing.answer) return { kind: 'replay', answer: existing.answer };
+  if (existing.refusal) {
+    const { code, message, issues, details } = existing.refusal;
+    throw new Refusal(code, message, { issues, details });
+  }
   const order = ctx.store.getOrder(existing.orderId);
   if (ctx.inFlight.has(flight) || order?.status !== 'started') {
     throw new Refusal('idempotency-in-flight', 'the first request with this Idempotency-Key is still running');
@@ -232,23 +236,32 @@ function shardOf(orderId: string, shards: number): number {
 }
 
 async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snapshot): Promise<never> {
-  const { runner, clock } = ctx;
+  const { runner, clock, store } = ctx;
   const at = clock();
+  const refusal = rejectionRefusal(rejected);
+  // A third party's refusal (a declined card, an undeliverable address) is the purchase's answer
+  // for good, kept with its key like any first answer (SPEC §4); an unavailable one releases the
+  // key, so a retry with it runs afresh (SPEC §3).
+  const claimed = store.getIdempotencyRecord(order.appId, order.idempotencyKey);
+  const record =
+    rejected.context.rejection!.transient || !claimed
+      ? null
+      : { ...claimed, refusal: { code: refusal.code, message: refusal.message, issues: [...refusal.issues], details: { ...refusal.details } } };
   for (const itemId of order.itemIds) runner.send(itemId, { type: 'order.abort', at });
   runner.stage({
     orders: [{ ...order, status: 'aborted' }],
     settledOrders: [order.orderId],
-    idempotency: [{ appId: order.appId, key: order.idempotencyKey, record: null }],
+    idempotency: [{ appId: order.appId, key: order.idempotencyKey, record }],
   });
-  // The abort and the released key are on disk before the answer, so a retry with the key runs
-  // afresh. (An engine stopping meanwhile writes nothing more; recovery aborts the order again.)
+  // The abort and the key's fate are on disk before the answer. (An engine stopping before this
+  // is written writes nothing more; recovery then aborts the order and releases the key.)
   await runner.durable().catch(() => undefined);
   // Answer once every authorization of the order is voided, or at the in-request deadline (SPEC §3)
   // but with a moment for the voids of authorizations that answered: a void still under way (one
   // that waits for an authorization that never answered) goes on durably in the background.
   const voided = Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
   await ctx.waits.wait(voided, Math.max(rejected.context.syncDeadlineAt - clock(), VOIDS_AFTER_DEADLINE_MS));
-  throw rejectionRefusal(rejected);
+  throw refusal;
 }
 
 /** How long an order rejected at its in-request deadline still waits for its voids, in ms. */

@@ -2,6 +2,8 @@
 // so another adapter (a PostgreSQL-compatible store, DESIGN.md) can implement it later.
 import type {
   AuditEntry,
+  FieldIssue,
+  RefusalCode,
   ConsumerApp,
   EventRecord,
   EventStatus,
@@ -49,6 +51,11 @@ export interface IdempotencyRecord {
   orderId: string;
   /** The first answer, once there is one: replayed as it was. */
   answer?: { status: number; body: unknown };
+  /**
+   * The refusal that answered the purchase for good (a declined card, an undeliverable address),
+   * refused again as it was: the key is not released, so a fixed purchase needs a new key.
+   */
+  refusal?: { code: RefusalCode; message: string; issues: FieldIssue[]; details: Record<string, unknown> };
 }
 
 /** Everything one commit tick writes, in one transaction. */

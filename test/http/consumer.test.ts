@@ -56,14 +56,28 @@ test('sync failures: undeliverable 422, declined 402, unavailable 503 with Retry
   const h = await createHttpWorld(t);
   const key = await h.newApp();
   const post = (body: Record<string, unknown>, k: string) => h.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': k } });
-  const undeliverable = await json(await post(purchaseBody({ deliveryAddress: { line1: '1 Main St', city: 'X', postalCode: '00000', country: 'US' } }), 'a'));
+  const undeliverableBody = purchaseBody({ deliveryAddress: { line1: '1 Main St', city: 'X', postalCode: '00000', country: 'US' } });
+  const undeliverable = await post(undeliverableBody, 'a');
   assert.equal(undeliverable.status, 422);
-  assert.equal(undeliverable.body.errors[0].path.startsWith('deliveryAddress'), true);
-  const declined = await json(await post(purchaseBody({ payment: { gateway: 'braintree', token: 'tok_decline' } }), 'b'));
+  const undeliverableText = await undeliverable.text();
+  assert.equal(JSON.parse(undeliverableText).errors[0].path.startsWith('deliveryAddress'), true);
+  const declinedBody = purchaseBody({ payment: { gateway: 'braintree', token: 'tok_decline' } });
+  const declined = await post(declinedBody, 'b');
   assert.equal(declined.status, 402);
+  const declinedText = await declined.text();
   const unavailable = await post(purchaseBody({ payment: { gateway: 'payway', token: 'tok_unavailable' } }), 'c');
   assert.equal(unavailable.status, 503);
   assert.ok(unavailable.headers.get('retry-after'));
+  // A refusal of the synchronous part is the key's first answer: replayed byte for byte, and the
+  // key is not free for a fixed purchase (API.md); only the 503 released its key.
+  for (const [k, body, first, status] of [['a', undeliverableBody, undeliverableText, 422], ['b', declinedBody, declinedText, 402]] as const) {
+    const again = await post(body, k);
+    assert.equal(again.status, status);
+    assert.equal(again.headers.get('content-type'), 'application/problem+json');
+    assert.equal(await again.text(), first);
+    assert.equal((await post(purchaseBody(), k)).status, 422, 'another body under the key of a refused purchase');
+  }
+  assert.equal((await post(purchaseBody(), 'c')).status, 202, 'the key of a 503 is free');
 });
 
 test('processSync: 201 once every step is done; 502 naming the failed step when one fails', async (t) => {
