@@ -25,7 +25,13 @@ if (process.argv.includes('--demo')) {
   await product.close();
 } else {
   // Nothing logs a credential or a body today; the redaction is a second line of defence.
-  const logger = pino({ level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] });
+  // Synchronous writes, as Node's own stdout to a pipe: nothing is left to flush at exit. (pino's
+  // default asynchronous destination flushes at exit with a loop that retries a write forever when
+  // the reader of stdout went away, EPIPE, and the process never ends.)
+  const logger = pino(
+    { level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] },
+    pino.destination({ dest: 1, sync: true }),
+  );
   const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
   let server: RunningServer | undefined;
   let startUp: Promise<void> = Promise.resolve();
@@ -66,3 +72,4 @@ if (process.argv.includes('--demo')) {
   })();
   await startUp;
 }
+

@@ -105,6 +105,19 @@ test('SIGTERM: open streams end, a client reconnecting over its kept-alive socke
   assert.ok(((await list.json()) as { items: unknown[] }).items.length >= 2);
 });
 
+test('SIGTERM after the reader of stdout went away: the log stops (EPIPE) and the process still exits 0', async (t) => {
+  const fresh = mkdtempSync(join(tmpdir(), 'server-epipe-'));
+  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const child = await startServer(fresh, { LOG_LEVEL: 'info' });
+  child.child.stdout!.destroy();
+  // The shutdown's log lines are the first to meet the broken pipe, right before the exit.
+  child.child.kill('SIGTERM');
+  const stuck = new Promise<string>((resolve) => setTimeout(resolve, 20_000, 'still running 20 s after SIGTERM').unref());
+  const outcome = await Promise.race([child.exited, stuck]);
+  if (outcome !== 0) child.child.kill('SIGKILL');
+  assert.equal(outcome, 0);
+});
+
 test('SIGTERM during start-up: start-up finishes (the demo key is still shown once), the store closes, exit 0', async (t) => {
   const fresh = mkdtempSync(join(tmpdir(), 'server-startup-'));
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
