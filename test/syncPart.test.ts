@@ -246,6 +246,20 @@ test('processSync answers after every step with the permanent account number', a
   assert.equal(outcome.items[0].status, 'complete');
 });
 
+test('a processSync order whose answer was never kept (the process ended first) is answered again as processSync', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  // Placed without an answer to keep, as when the process ends before the answer is kept.
+  const first = await world.purchase(purchaseBody(), 'k-lost', 'lte');
+  assert.equal(first.kind, 'complete');
+  const again = await world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-lost', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: 201, body: o }) });
+  assert.equal(again.kind, 'complete');
+  if (again.kind !== 'complete' || first.kind !== 'complete') return;
+  assert.deepEqual(again.items, first.items);
+  // That answer is kept now: the next repeat replays it.
+  assert.equal((await world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-lost', purchase: parsePurchase(purchaseBody()), answerOf: () => assert.fail('kept already') })).kind, 'replay');
+});
+
 test('processSync reports a failed background step with the step and message', async (t) => {
   const world = await createWorld(t);
   await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });

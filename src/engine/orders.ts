@@ -72,7 +72,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);
-  if (known) return keep(ctx, request, answerForExisting(ctx, known, bodyHash, flight));
+  if (known) return keep(ctx, request, await answerForExisting(ctx, known, bodyHash, flight));
   // Checked only for a new key: a repeated key gets its first answer even after an offer changed.
   const offers = checkOffers(ctx, purchase);
   request.admitNew?.();
@@ -96,7 +96,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   );
   if (existing) {
     for (const p of prepared) p.discard();
-    return keep(ctx, request, answerForExisting(ctx, existing, bodyHash, flight));
+    return keep(ctx, request, await answerForExisting(ctx, existing, bodyHash, flight));
   }
   ctx.inFlight.add(flight);
   try {
@@ -164,7 +164,7 @@ function checkOffers(ctx: EngineContext, purchase: PurchaseInput): Offer[] {
   return offers;
 }
 
-function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, bodyHash: string, flight: string): OrderOutcome {
+async function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, bodyHash: string, flight: string): Promise<OrderOutcome> {
   if (existing.bodyHash !== bodyHash) {
     throw new Refusal('idempotency-mismatch', 'this Idempotency-Key was used with another request body');
   }
@@ -177,11 +177,13 @@ function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord, body
   if (ctx.inFlight.has(flight) || order?.status !== 'started') {
     throw new Refusal('idempotency-in-flight', 'the first request with this Idempotency-Key is still running');
   }
-  // Started, but its answer was never kept (the process ended first): answer as split mode does.
+  // Started, but its answer was never kept (the process ended first): answered as the first
+  // request would have been, a processSync order once its items end or the deadline passes.
   const items = order.itemIds.map((itemId): PlacedItem => {
     const context = ctx.runner.snapshotOf(itemId)!.context;
     return { itemId, startEventId: context.start!.eventId, temporaryAccountNumber: context.refs.temporaryAccountNumber!, status: 'in_progress' };
   });
+  if (order.processSync) return awaitProvisioning(ctx, order.orderId, items, ctx.clock() + ctx.settings.processSyncDeadlineMs);
   return { kind: 'accepted', orderId: order.orderId, items };
 }
 
