@@ -6,8 +6,8 @@ export interface WatchedCall {
   /** When the call counts as failed if it has not answered, in ms since the epoch. */
   deadlineAt: number;
   timedOut: boolean;
-  /** Settles when the third party answers (or fails). */
-  settled?: Promise<unknown>;
+  /** The third party's answer, once the call is made. */
+  answer?: Promise<unknown>;
 }
 
 /** The calls in flight, with one interval alive only while there are some. */
@@ -41,7 +41,7 @@ export class CallWatch<T extends WatchedCall> {
   stop(): Array<Promise<unknown> | undefined> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    return [...this.calls].map((call) => call.settled);
+    return [...this.calls].map((call) => settledOf(call));
   }
 
   private sweep(): void {
@@ -57,4 +57,12 @@ export class CallWatch<T extends WatchedCall> {
       this.timer = undefined;
     }
   }
+}
+
+/** Settles, never rejecting, when the call's third party answers or fails; undefined if the call was not made yet. */
+export function settledOf(call: WatchedCall): Promise<unknown> | undefined {
+  return call.answer?.then(
+    () => undefined,
+    () => undefined,
+  );
 }

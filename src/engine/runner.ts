@@ -37,7 +37,7 @@ import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
 import { crashProcess } from './fatal.ts';
 import { stateWrite } from './stateWrites.ts';
-import { CallWatch, type WatchedCall } from './callWatch.ts';
+import { CallWatch, settledOf, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
 import { beforeDeadline } from './deadline.ts';
 import type { EngineEvents } from './bus.ts';
@@ -108,8 +108,10 @@ export class Runner {
     this.callStates = indexCallStates(options.machine);
     this.locks = new OccupantLocks(options.store);
     this.ticks = new CommitTicks(options.store, options.onFatal ?? crashProcess);
-    this.calls = new CallWatch<PendingCall>(options.clock, ({ live, snapshot, call, startedAt, settled }, now) => {
+    this.calls = new CallWatch<PendingCall>(options.clock, (pending, now) => {
+      const { live, snapshot, call, startedAt } = pending;
       if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) return;
+      const settled = settledOf(pending);
       // The answer may still come: the item's next call waits for it, until the full call timeout.
       if (settled) this.abandon(live.item.itemId, beforeDeadline(settled, startedAt + this.callTimeoutMs - now));
       const error = toCallError(new TransientError(`${call} did not answer within ${now - startedAt} ms`));
@@ -362,7 +364,7 @@ export class Runner {
     let event: NewStartEvent;
     try {
       const answer = invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
-      pending.settled = answer.catch(() => undefined);
+      pending.answer = answer;
       const output = await answer;
       const at = this.options.clock();
       event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };

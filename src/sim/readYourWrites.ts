@@ -11,6 +11,9 @@ import type { KeyValueStore } from '../domain/index.ts';
 export function withReadYourWrites(store: KeyValueStore): KeyValueStore {
   // Each pending value is boxed, so a commit clears only the keys no later write has taken over.
   const pending = new Map<string, { value: unknown }>();
+  // The writes waiting on one commit (the store answers every write of a transaction with one
+  // promise): their boxes are settled together.
+  let group: { committed: Promise<void>; boxes: Array<readonly [string, { value: unknown }]> } | undefined;
 
   return {
     get<T>(key: string): T | undefined {
@@ -18,16 +21,18 @@ export function withReadYourWrites(store: KeyValueStore): KeyValueStore {
       return box ? (box.value as T | undefined) : store.get<T>(key);
     },
     write(entries) {
-      const boxes = entries.map(([key, value]) => {
+      const committed = store.write(entries);
+      if (group?.committed !== committed) {
+        const boxes: Array<readonly [string, { value: unknown }]> = [];
+        group = { committed, boxes };
+        const done = () => settle(pending, boxes);
+        committed.then(done, done);
+      }
+      for (const [key, value] of entries) {
         const box = { value };
         pending.set(key, box);
-        return [key, box] as const;
-      });
-      const committed = store.write(entries);
-      committed.then(
-        () => settle(pending, boxes),
-        () => settle(pending, boxes),
-      );
+        group.boxes.push([key, box]);
+      }
       return committed;
     },
     range: <T>(prefix: string) => store.range<T>(prefix),

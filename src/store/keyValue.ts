@@ -1,7 +1,7 @@
 // The simulated third parties' own storage (SPEC §7) on LMDB: one environment, one named database
 // per third party, so each keeps its state and ledger across a restart as a real one would.
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database } from 'lmdb';
 import type { KeyValueStore } from '../domain/index.ts';
 
 /** The third parties' environment: a KeyValueStore per system, and a way to close them all. */
@@ -17,13 +17,25 @@ export function openThirdPartyStore(dir: string): ThirdPartyStore {
   mkdirSync(dir, { recursive: true });
   const env = open({ path: dir, maxDbs: 16, compression: false });
   const systems = new Map<string, KeyValueStore>();
+  // Every unconditional write of one transaction returns the same promise, so the writes of one
+  // turn share one wait for its flush. `flushed`, read at the transaction's first write, waits
+  // for that transaction (or a later one).
+  let transaction: Promise<boolean> | undefined;
+  let durable: Promise<void> | undefined;
+  const flushedAfter = (written: Promise<boolean>): Promise<void> => {
+    if (written !== transaction || !durable) {
+      transaction = written;
+      durable = Promise.all([written, env.flushed]).then(() => undefined);
+    }
+    return durable;
+  };
 
   function system(name: string): KeyValueStore {
     let store = systems.get(name);
     if (!store) {
       // Plain msgpack: shared record structures cost more than they save for records this varied.
       const options = { name, useRecords: false, compression: false };
-      store = keyValueStore(env, env.openDB<unknown, string>(options));
+      store = keyValueStore(env.openDB<unknown, string>(options), flushedAfter);
       systems.set(name, store);
     }
     return store;
@@ -32,7 +44,7 @@ export function openThirdPartyStore(dir: string): ThirdPartyStore {
   return { system, close: () => env.close() };
 }
 
-function keyValueStore(env: RootDatabase, db: Database<unknown, string>): KeyValueStore {
+function keyValueStore(db: Database<unknown, string>, flushedAfter: (written: Promise<boolean>) => Promise<void>): KeyValueStore {
   return {
     get: <T>(key: string) => db.get(key) as T | undefined,
     write(entries) {
@@ -42,8 +54,7 @@ function keyValueStore(env: RootDatabase, db: Database<unknown, string>): KeyVal
       for (const [key, value] of entries) last = value === undefined ? db.remove(key) : db.put(key, value);
       // A commit is visible before it is on disk; the effect is acknowledged only once flushed,
       // as a real third party's would be, so an OS crash cannot take back what a caller heard of.
-      // `flushed`, read now after the puts, waits for this turn's transaction (or a later one).
-      return Promise.all([last, env.flushed]).then(() => undefined);
+      return flushedAfter(last);
     },
     range<T>(prefix: string) {
       const found: Array<[string, T]> = [];
