@@ -26,8 +26,14 @@ export interface StreamPlan {
 
 interface OpenStream {
   owner: string;
+  /** Closes the stream after the messages queued before. */
   end: () => void;
+  /** Closes the stream now, dropping what is queued (a client that reads nothing any more). */
+  stop: () => void;
 }
+
+/** How long a shutdown waits for streams to send what they have queued before it closes them anyway, in ms. */
+const END_GRACE_MS = 2_000;
 
 /** The open streams of an app. */
 export class Streams {
@@ -51,6 +57,8 @@ export class Streams {
     }
     c.header('cache-control', 'no-store');
     c.header('x-accel-buffering', 'no');
+    // HEAD gets the headers only: nothing reads a HEAD answer's body, so a stream would never end.
+    if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
     return streamSSE(c, async (stream) => {
       let finish!: () => void;
       const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -59,7 +67,15 @@ export class Streams {
       const write = (step: (s: SSEStreamingApi) => Promise<void>) => {
         queue = queue.then(() => (stream.aborted || stream.closed ? undefined : step(stream))).catch(finish);
       };
-      const entry: OpenStream = { owner: plan.owner, end: () => write(async () => finish()) };
+      let stopped = false;
+      const entry: OpenStream = {
+        owner: plan.owner,
+        end: () => write(async () => finish()),
+        stop: () => {
+          stopped = true;
+          finish();
+        },
+      };
       this.open.add(entry);
       this.metrics.sseClients(1);
       const heartbeat = setInterval(() => write(async (s) => void (await s.write(": keep-alive\n\n"))), this.heartbeatMs);
@@ -71,7 +87,7 @@ export class Streams {
           entry.end,
         );
         await finished;
-        await queue;
+        if (!stopped) await queue;
       } finally {
         clearInterval(heartbeat);
         release();
@@ -86,10 +102,21 @@ export class Streams {
     for (const stream of this.open) if (stream.owner === owner) stream.end();
   }
 
-  /** Ends every stream and opens no new one (shutdown); resolves once they are all closed. */
+  /**
+   * Ends every stream and opens no new one (shutdown); resolves once they are all closed. A stream
+   * whose client reads nothing any more cannot send what it has queued: it is closed anyway after
+   * a grace.
+   */
   async endAll(): Promise<void> {
     this.closing = true;
     for (const stream of this.open) stream.end();
-    while (this.open.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const deadline = Date.now() + END_GRACE_MS;
+    while (this.open.size > 0 && Date.now() < deadline) await pause(10);
+    for (const stream of this.open) stream.stop();
+    while (this.open.size > 0) await pause(10);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

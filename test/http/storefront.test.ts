@@ -371,3 +371,19 @@ test('while an item is in progress its detail has no accountNumber, only the tem
   assert.match(after.accountNumber, /^\d+$/);
   assert.equal(after.temporaryAccountNumber, during.temporaryAccountNumber);
 });
+
+test('HEAD on either stream answers its headers and opens no stream (nothing reads a HEAD body: the stream would never end)', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session, buy } = await shop(h);
+  const itemId = await buy();
+  for (const path of ['/v1/notifications/stream', `/v1/subscriptions/${itemId}/stream`]) {
+    const head = await h.request('HEAD', `${path}?token=${session.sessionToken}`);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-type'), 'text/event-stream');
+    assert.equal(await head.text(), '');
+  }
+  // A few heartbeats later no stream is open, and a shutdown has none to wait for.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.match(await (await h.request('GET', '/metrics')).text(), /^sse_clients 0$/m);
+  await h.app.endStreams();
+});
