@@ -10,12 +10,20 @@ import type { EventPage, EventQuery } from './types.ts';
 const LOWEST = '0'.repeat(16);
 const HIGHEST = 'Z'.repeat(16);
 
+/** The latest time a ULID holds (in the year 10889). */
+const MAX_ULID_TIME = 2 ** 48 - 1;
+
+/** An ISO time as a ULID's time: a bound before 1970 holds no event created since, and is taken as 1970. */
+function ulidTime(iso: string): number {
+  return Math.min(Math.max(Date.parse(iso), 0), MAX_ULID_TIME);
+}
+
 /** The page of events a query asks for. */
 export function listEvents(t: Tables, query: EventQuery): EventPage {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const upper = query.to ? encodeTime(Date.parse(query.to), 10) + HIGHEST : HIGHEST + HIGHEST;
-  const lower = query.from ? encodeTime(Date.parse(query.from), 10) + LOWEST : '';
+  const upper = query.to ? encodeTime(ulidTime(query.to), 10) + HIGHEST : HIGHEST + HIGHEST;
+  const lower = query.from ? encodeTime(ulidTime(query.from), 10) + LOWEST : '';
   const start = after !== undefined && after < upper ? after : upper;
   const startOfAccount = query.accountNumber ? (t.index.get(['a', query.accountNumber]) as string | undefined) : undefined;
   const needle = query.q?.toLowerCase();

@@ -168,6 +168,10 @@ test('the to filter keeps the starts created up to that time, inclusive', async 
   assert.deepEqual(await upTo(lateAt), [late.startEventId, early.startEventId]);
   assert.deepEqual(await upTo(earlyAt), [early.startEventId]);
   assert.deepEqual(await upTo(new Date(Date.parse(earlyAt) - 1).toISOString()), []);
+  // Bounds before 1970, offsets included, are times like any other (ULIDs start at 1970).
+  assert.deepEqual(await upTo('1970-01-01T00:30:00+01:00'), []);
+  const from = (await json(await h.request('GET', `/v1/events?from=${encodeURIComponent('1969-12-31T23:59:59Z')}`, { token: csr }))).body.items;
+  assert.deepEqual(from.map((e: { eventId: string }) => e.eventId), [late.startEventId, early.startEventId]);
 });
 
 test('a list without limit gives 50 starts and a cursor to the rest', async (t) => {
