@@ -9,3 +9,4 @@ export * from './purchase.ts';
 export * from './records.ts';
 export * from './ports.ts';
 export * from './time.ts';
+export * from './text.ts';

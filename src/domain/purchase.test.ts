@@ -88,3 +88,25 @@ test('an Event Viewer update accepts only the editable fields', () => {
     (error: Refusal) => error.issues.map((i) => i.path).sort().join() === 'deliveryAddress.country,offerId',
   );
 });
+
+test('refuses text that cannot be shown back: control characters, bidirectional overrides, unpaired surrogates; a blank customer', () => {
+  const cases: Array<[path: string, patch: (body: ReturnType<typeof valid>) => void]> = [
+    ['customerId', (b) => (b.customerId = '   ')],
+    ['customerId', (b) => (b.customerId = 'c\u0000')],
+    ['subscriber.firstName', (b) => (b.subscriber.firstName = 'Ja\nne')],
+    ['subscriber.lastName', (b) => (b.subscriber.lastName = 'Doe\u202e')],
+    ['deliveryAddress.line1', (b) => (b.deliveryAddress.line1 = '1 Main \ud800St')],
+    ['deliveryAddress.city', (b) => (b.deliveryAddress.city = 'Spring\u2028field')],
+    ['items[0].offerId', (b) => (b.items[0].offerId = 'daily\u0007')],
+  ];
+  for (const [path, patch] of cases) {
+    const body = valid();
+    patch(body);
+    assert.deepEqual(issuesOf(body), [path], path);
+  }
+  // Letters of any script, emoji and combining marks are text like any other.
+  const body = valid();
+  body.subscriber.lastName = 'Łódź-Ñúñez 山田 é 🎉';
+  body.deliveryAddress.city = 'תל אביב';
+  assert.equal(parsePurchase(body).subscriber.lastName, 'Łódź-Ñúñez 山田 é 🎉');
+});

@@ -2,9 +2,10 @@
 import { iso31661 } from 'iso-3166';
 import { z } from 'zod';
 import { Refusal, type FieldIssue } from './errors.ts';
+import { plainText } from './text.ts';
 
-const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const line = z.string().max(200, 'must be at most 200 characters');
+const name = plainText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const line = plainText().max(200, 'must be at most 200 characters');
 
 /** The officially assigned ISO 3166-1 alpha-2 codes (249, from the `iso-3166` package). */
 const COUNTRY_CODES: ReadonlySet<string> = new Set(iso31661.map((country) => country.alpha2));
@@ -16,9 +17,9 @@ const CARD_NUMBER = /^\d(?:[ -]?\d){12,18}$/;
 export const addressSchema = z.strictObject({
   line1: line.trim().min(1, 'is required'),
   line2: line.optional(),
-  unit: z.string().max(50, 'must be at most 50 characters').optional(),
+  unit: plainText().max(50, 'must be at most 50 characters').optional(),
   city: line.trim().min(1, 'is required'),
-  postalCode: z.string().trim().min(1, 'is required').max(20, 'must be at most 20 characters'),
+  postalCode: plainText().trim().min(1, 'is required').max(20, 'must be at most 20 characters'),
   country: z.string().refine((code) => COUNTRY_CODES.has(code), 'must be an assigned ISO 3166-1 alpha-2 code such as US'),
 });
 
@@ -46,15 +47,15 @@ export const ITEM_KINDS = ['subscription', 'asset', 'bundle'] as const;
 
 /** One order item of a purchase. */
 export const purchaseItemSchema = z.strictObject({
-  offerId: z.string().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  offerId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters'),
   name: name.optional(),
   kind: z.enum(ITEM_KINDS).default('subscription'),
 });
 
 /** The body of `POST /v1/purchases`. */
 export const purchaseSchema = z.strictObject({
-  sessionId: z.string().min(1).max(100).optional(),
-  customerId: z.string().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  sessionId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters').optional(),
+  customerId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters').regex(/\S/, 'must not be blank'),
   subscriber: subscriberSchema,
   deliveryAddress: addressSchema,
   billingAddress: addressSchema.optional(),

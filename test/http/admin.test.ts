@@ -22,6 +22,16 @@ test('a consumer app is created with its key shown once; its settings change; a 
   assert.equal(blank.status, 422);
   assert.deepEqual(blank.body.errors.map((e: { path: string }) => e.path).sort(), ['id', 'name']);
   assert.equal((await h.request('PUT', '/v1/offers/%20', { token: h.adminToken, body: { name: 'X', rateCode: 'R', price: 1 } })).status, 422);
+  // Ids and names are text that can be shown back: no control characters, overrides or lone surrogates.
+  const ghost = await json(await h.request('POST', '/v1/consumer-apps', { token: h.adminToken, body: { id: 'ghost\ud800', name: 'a\u202eb' } }));
+  assert.deepEqual([ghost.status, ghost.body.errors.map((e: { path: string }) => e.path).sort()], [422, ['id', 'name']]);
+  const nul = await json(await h.request('POST', '/v1/operators', { token: h.adminToken, body: { name: 'eve\u0000', role: 'csr' } }));
+  assert.deepEqual([nul.status, nul.body.errors[0].path], [422, 'name']);
+  const offerId = await json(await h.request('PUT', '/v1/offers/x%0Ay', { token: h.adminToken, body: { name: 'X', rateCode: 'R', price: 1 } }));
+  assert.deepEqual([offerId.status, offerId.body.errors[0].path], [422, 'offerId']);
+  const rateCode = await json(await h.request('PUT', '/v1/offers/xy', { token: h.adminToken, body: { name: 'X', rateCode: 'R\u0007', price: 1 } }));
+  assert.deepEqual([rateCode.status, rateCode.body.errors[0].path], [422, 'rateCode']);
+  assert.equal(h.world.store.getApp('ghost\ud800'), undefined);
   // The store keeps only the key's hash.
   assert.doesNotMatch(JSON.stringify(h.world.store.getApp('web')), new RegExp(created.body.apiKey));
 });
@@ -83,6 +93,10 @@ test('simulator switches: outage, latency; the ledger and outbox read what the s
   const outbox = await json(await h.request('GET', '/v1/sim/outbox?email=jane@example.com', { token: h.adminToken }));
   assert.equal(outbox.body.items.length, 1);
   assert.equal(outbox.body.items[0].itemId, itemId);
+  for (const email of ['', 'not-an-email']) {
+    const refused = await json(await h.request('GET', `/v1/sim/outbox?email=${email}`, { token: h.adminToken }));
+    assert.deepEqual([refused.status, refused.body.errors[0].path], [422, 'email']);
+  }
 });
 
 test("switching an app's processSync on makes its next purchase answer 201 complete instead of 202", async (t) => {

@@ -1,14 +1,13 @@
 // Admin endpoints (API.md "Admin", operator role admin): consumer apps (key shown once), event-type
 // toggles, offers, operators (token shown once), and the simulators' switches, ledger and outbox.
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { stepByCode } from '../../domain/index.ts';
+import { plainText, stepByCode } from '../../domain/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { groupRoute, json, problems } from './schemas.ts';
 
-const id = z
-  .string()
+const id = plainText()
   .min(1, 'is required')
   .max(100, 'must be at most 100 characters')
   .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space');
@@ -19,8 +18,8 @@ const eventTypeSchema = z
   .openapi('EventType');
 const offerSchema = z.object({ offerId: z.string(), name: z.string(), rateCode: z.string(), price: z.number().int() }).openapi('Offer');
 const offerBody = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
-  rateCode: z.string().trim().min(1, 'is required').max(50, 'must be at most 50 characters'),
+  name: plainText().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  rateCode: plainText().trim().min(1, 'is required').max(50, 'must be at most 50 characters'),
   price: z.number().int('must be a whole number of cents').min(0, 'must not be negative').max(100_000_000, 'must be at most 100,000,000 cents'),
 });
 const ledgerEntry = z
@@ -164,7 +163,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, { engine, access, sims }: 
     route({
       method: 'get',
       path: '/v1/sim/outbox',
-      request: { query: z.strictObject({ email: z.string().max(254).optional() }) },
+      request: { query: z.strictObject({ email: z.email('must be a valid email address').max(254, 'must be at most 254 characters').optional() }) },
       responses: { 200: json('Mails sent', z.object({ items: z.array(outboxEntry) })), ...problems(401, 403, 422) },
     }),
     (c) => c.json({ items: sims.outbox(c.req.valid('query')) }, 200),
