@@ -57,6 +57,7 @@ test('event types list with toggles and change one at a time', async (t) => {
   assert.equal(changed.body.viewInEventViewer, true);
   assert.equal((await h.request('PATCH', '/v1/event-types/99', { token: h.adminToken, body: {} })).status, 404, 'no such type');
   assert.equal((await h.request('PATCH', '/v1/event-types/x', { token: h.adminToken, body: {} })).status, 422, 'not a number');
+  for (const code of ['0x3', '3.0', '+3', '3e0']) assert.equal((await h.request('PATCH', `/v1/event-types/${code}`, { token: h.adminToken, body: {} })).status, 422, code);
 });
 
 test('offers: seeded, created (201), replaced (200), read, listed, validated', async (t) => {

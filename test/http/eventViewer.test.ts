@@ -123,6 +123,9 @@ test('list filters are validated: a bad type, status, time or limit is 422 namin
   const bad = await json(await h.request('GET', '/v1/events?type=42&status=7&from=yesterday&limit=501&colour=red', { token: csr }));
   assert.equal(bad.status, 422);
   assert.deepEqual(bad.body.errors.map((e: { path: string }) => e.path).sort(), ['colour', 'from', 'limit', 'status', 'type']);
+  // Numbers are whole numbers written plainly, not any text JavaScript can read as one.
+  const loose = await json(await h.request('GET', '/v1/events?type=0x3&status=2.0&limit=1e2', { token: csr }));
+  assert.deepEqual(loose.body.errors.map((e: { path: string }) => e.path).sort(), ['limit', 'status', 'type']);
   const key = await h.newApp();
   for (const i of [1, 2, 3]) await failedStart(h, key, purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'X', lastName: "Y'z", email: `x${i}@example.com` } }), `p${i}`);
   const first = await json(await h.request('GET', '/v1/events?limit=2', { token: csr }));

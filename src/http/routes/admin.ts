@@ -5,7 +5,7 @@ import { plainText, stepByCode } from '../../domain/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
-import { groupRoute, json, problems } from './schemas.ts';
+import { groupRoute, json, problems, wholeNumber } from './schemas.ts';
 
 const id = plainText()
   .min(1, 'is required')
@@ -73,7 +73,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, { engine, access, sims }: 
       method: 'patch',
       path: '/v1/event-types/{code}',
       request: {
-        params: z.object({ code: z.coerce.number().int() }),
+        params: z.object({ code: wholeNumber() }),
         ...body(z.strictObject({ viewInEventViewer: z.boolean().optional(), allowResubmit: z.boolean().optional() })),
       },
       responses: { 200: json('The type', eventTypeSchema), ...problems(401, 403, 404, 422) },

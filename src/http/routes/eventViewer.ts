@@ -6,7 +6,7 @@ import { EVENT_STATUSES, EventStatus, STARTSTD_CODE, startUpdateSchema, stepByCo
 import { callingOperator, requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
-import { groupRoute, json, noBody, problems } from './schemas.ts';
+import { groupRoute, json, noBody, problems, wholeNumber } from './schemas.ts';
 
 const eventSchema = z
   .object({
@@ -31,10 +31,8 @@ const withData = eventSchema.extend({ data: z.unknown() });
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' });
 
 const listQuery = z.strictObject({
-  type: z.coerce.number().int().refine((code) => stepByCode(code) !== undefined, 'is not an event type code').default(STARTSTD_CODE),
-  status: z.coerce
-    .number()
-    .int()
+  type: wholeNumber().refine((code) => stepByCode(code) !== undefined, 'is not an event type code').default(STARTSTD_CODE),
+  status: wholeNumber()
     .refine((status) => (EVENT_STATUSES as readonly number[]).includes(status), `must be one of ${EVENT_STATUSES.join(', ')}`)
     .default(EventStatus.failed),
   from: isoTime.optional(),
@@ -42,7 +40,9 @@ const listQuery = z.strictObject({
   accountNumber: z.string().max(50).optional(),
   q: z.string().max(200).optional(),
   app: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
+  limit: wholeNumber()
+    .refine((limit) => limit >= 1 && limit <= 500, 'must be from 1 to 500')
+    .default(50),
   cursor: z.string().max(500).optional(),
 });
 const eventParams = z.object({ eventId: z.string().max(100) });

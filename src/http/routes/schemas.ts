@@ -17,6 +17,18 @@ export const noBody = { body: { content: { 'application/json': { schema: z.stric
  * The query of an SSE route: the session token, for EventSource, which cannot set headers, and
  * `lastEventId`, which EventSource polyfills send on a reconnect instead of the header.
  */
+/**
+ * A whole number in a path or query (`3`, not `3.0`, `0x3`, `+3` or `1e2`): a text of digits,
+ * given as a number.
+ */
+export function wholeNumber() {
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number such as 3')
+    .transform(Number)
+    .openapi({ type: 'integer' });
+}
+
 export const streamQuery = z.strictObject({ token: z.string().optional(), lastEventId: z.string().max(100).optional() });
 
 /**
