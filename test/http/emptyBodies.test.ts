@@ -1,6 +1,6 @@
 // Actions that take no body (reprocess, close, cancel, logout) and the SSE routes' query (SPEC §9:
 // every request is validated, unknown fields too): nothing or `{}` is taken; a field is a 422
-// naming it, and the action is not carried out.
+// naming it, and the action is not carried out. A body that is not UTF-8 is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
@@ -83,4 +83,18 @@ test('a notification or item stream with an unknown query parameter is a 422 nam
   const token = encodeURIComponent(session.sessionToken);
   await refusedNaming(await h.request('GET', `/v1/notifications/stream?token=${token}&since=0`), ['since']);
   await refusedNaming(await h.request('GET', `/v1/subscriptions/${complete.itemId}/stream?token=${token}&since=0`), ['since']);
+});
+
+test('a body is UTF-8: another charset is 415, bytes that are not UTF-8 are 400, and neither changes anything', async (t) => {
+  const h = await createHttpWorld(t);
+  const put = (type: string, body: Uint8Array) =>
+    h.app.hono.request('/v1/offers/latin', { method: 'PUT', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': type }, body });
+  const latin1 = Uint8Array.from([...'{"name":"Caf', 0xe9, ...'","rateCode":"R","price":1}'].map((c) => (typeof c === 'number' ? c : c.charCodeAt(0))));
+  const declared = await put('application/json; charset=iso-8859-1', latin1);
+  assert.deepEqual([declared.status, declared.headers.get('content-type')], [415, 'application/problem+json']);
+  assert.equal((await put('application/json', latin1)).status, 400);
+  assert.equal(h.world.store.getOffer('latin'), undefined);
+  const utf8 = await put('application/json; charset="UTF-8"', new TextEncoder().encode('{"name":"Café","rateCode":"R","price":1}'));
+  assert.equal(utf8.status, 201);
+  assert.equal(h.world.store.getOffer('latin')?.name, 'Café');
 });
