@@ -61,6 +61,13 @@ test('the OpenAPI document lists every endpoint of API.md, and the docs page is 
     const parameters = (doc.paths[stream].get as any).parameters as Array<{ in: string; name: string }>;
     assert.ok(parameters.some((p) => p.in === 'header' && p.name === 'last-event-id'), `${stream} documents Last-Event-ID`);
   }
+  // The problems any request may meet are documented on every operation of the API that can give them.
+  for (const [path, methods] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/'))) {
+    for (const [method, operation] of Object.entries(methods) as Array<[string, { responses: Record<string, unknown>; requestBody?: unknown }]>) {
+      const expected = ['422', '503', ...(operation.requestBody ? ['400', '413', '415'] : [])];
+      for (const status of expected) assert.ok(operation.responses[status], `${method.toUpperCase()} ${path} documents ${status}`);
+    }
+  }
   const purchase = doc.paths['/v1/purchases'].post as any;
   assert.ok(purchase.requestBody.content['application/json'].schema.properties.subscriber, 'the body schema is the validating one');
   const docs = await h.request('GET', '/docs');

@@ -14,10 +14,6 @@ const noQuery = z.strictObject({});
 export const noBody = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } };
 
 /**
- * The query of an SSE route: the session token, for EventSource, which cannot set headers, and
- * `lastEventId`, which EventSource polyfills send on a reconnect instead of the header.
- */
-/**
  * A whole number in a path or query (`3`, not `3.0`, `0x3`, `+3` or `1e2`): a text of digits,
  * given as a number.
  */
@@ -29,16 +25,28 @@ export function wholeNumber() {
     .openapi({ type: 'integer' });
 }
 
+/**
+ * The query of an SSE route: the session token, for EventSource, which cannot set headers, and
+ * `lastEventId`, which EventSource polyfills send on a reconnect instead of the header.
+ */
 export const streamQuery = z.strictObject({ token: z.string().optional(), lastEventId: z.string().max(100).optional() });
 
 /**
  * The route builder of one group: its OpenAPI tag, its credential middleware (applied once per
  * route of the group) and, unless the route declares its own, a query that takes no parameter.
+ * Every route documents the problems any request may meet: 422 for a query or path it refuses,
+ * 503 under `/v1` while recovery runs, and with a body 400 (not JSON, or not UTF-8), 413 and 415.
  */
 export function groupRoute(tag: string, ...middleware: MiddlewareHandler<AppEnv>[]) {
   type Request<R extends Omit<RouteConfig, 'middleware' | 'tags'>> = Omit<{ query: typeof noQuery }, keyof NonNullable<R['request']>> & NonNullable<R['request']>;
-  return <R extends Omit<RouteConfig, 'middleware' | 'tags'>>(route: R) =>
-    createRoute({ ...route, tags: [tag], middleware, request: { query: noQuery, ...route.request } as Request<R> });
+  return <R extends Omit<RouteConfig, 'middleware' | 'tags'>>(route: R) => {
+    const common = {
+      ...problems(422),
+      ...(route.path.startsWith('/v1/') ? problems(503) : {}),
+      ...(route.request?.body ? problems(400, 413, 415) : {}),
+    };
+    return createRoute({ ...route, tags: [tag], middleware, request: { query: noQuery, ...route.request } as Request<R>, responses: { ...common, ...route.responses } as R['responses'] });
+  };
 }
 
 /** An RFC 9457 problem body. */
