@@ -110,3 +110,24 @@ test('refuses text that cannot be shown back: control characters, bidirectional 
   body.deliveryAddress.city = 'תל אביב';
   assert.equal(parsePurchase(body).subscriber.lastName, 'Łódź-Ñúñez 山田 é 🎉');
 });
+
+test("zod's own errors read plainly: required, the type expected, the options, the bounds", () => {
+  const messages = (body: unknown) => {
+    try {
+      parsePurchase(body);
+    } catch (error) {
+      assert.ok(error instanceof Refusal);
+      return Object.fromEntries(error.issues.map((i) => [i.path, i.message]));
+    }
+    assert.fail('expected a refusal');
+  };
+  const { customerId: _customerId, ...noCustomer } = valid();
+  assert.deepEqual(messages({ ...noCustomer, subscriber: [], payment: { gateway: 'stripe', token: 'tok_visa' }, items: [] }), {
+    customerId: 'is required',
+    subscriber: 'must be an object',
+    'payment.gateway': 'must be one of "payway", "braintree"',
+    items: 'must hold at least one item',
+  });
+  assert.deepEqual(messages({ ...valid(), sessionId: '' }), { sessionId: 'is required' });
+  assert.deepEqual(messages({ ...valid(), items: [{ offerId: 'daily-digital', kind: 7 }] }), { 'items[0].kind': 'must be one of "subscription", "asset", "bundle"' });
+});

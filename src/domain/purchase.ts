@@ -3,6 +3,7 @@ import { iso31661 } from 'iso-3166';
 import { z } from 'zod';
 import { Refusal, type FieldIssue } from './errors.ts';
 import { plainText } from './text.ts';
+import './messages.ts';
 
 const name = plainText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const line = plainText().max(200, 'must be at most 200 characters');
