@@ -1,7 +1,7 @@
 // Each route group against a real port (`npm start` as a child process), SSE included, and a clean
 // shutdown on SIGTERM that ends open streams.
 import { after, before, test } from 'node:test';
-import { Agent, get } from 'node:http';
+import { Agent, get, request as httpRequest } from 'node:http';
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,23 @@ test('admin over a real port: an app with its key, an operator with its token', 
   appKey = ((await created.json()) as { apiKey: string }).apiKey;
   const operator = await server.request('POST', '/v1/operators', { token: ADMIN, body: { name: 'csr1', role: 'csr' } });
   assert.equal(operator.status, 201);
+});
+
+test('an Idempotency-Key header sent twice is 400 over a real socket (Node joins the two lines into one key)', async () => {
+  const send = (headers: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(purchaseBody({ customerId: 'twice' }));
+      // Raw header lines, so the key can be sent twice (Node adds neither host nor length to a raw list).
+      const headerLines = ['host', new URL(server.url).host, 'authorization', `Bearer ${appKey}`, 'content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), ...headers];
+      const sent = httpRequest(`${server.url}/v1/purchases`, { method: 'POST', headers: headerLines }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
+  assert.equal(await send(['idempotency-key', 'twice-a', 'idempotency-key', 'twice-b']), 400);
+  assert.equal(await send(['idempotency-key', 'twice-a, twice-b']), 202, 'one line holding a comma is one key');
 });
 
 test('consumer and storefront over a real port: purchase, then the SSE stream with a reconnect from Last-Event-ID', async () => {

@@ -1,5 +1,6 @@
 // Consumer-app endpoints (API.md "Consumer app", SPEC §3–§5): storefront sessions, purchases with
 // their Idempotency-Key, and orders. Every one needs the app's key; an app sees only its own.
+import type { IncomingMessage } from 'node:http';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { purchaseSchema, type ItemView } from '../../domain/index.ts';
@@ -15,6 +16,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 const requireIdempotencyKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header('idempotency-key');
   if (key === undefined || key === '') throw new ProblemError('bad-request', 'the Idempotency-Key header is required: send a unique value per purchase');
+  // Node joins a header sent twice into one value ("a, b"): over a socket, the header lines tell.
+  const lines = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.headersDistinct['idempotency-key'];
+  if (lines && lines.length > 1) throw new ProblemError('bad-request', 'the Idempotency-Key header was sent more than once: send one key per purchase');
   if (!IDEMPOTENCY_KEY.test(key)) throw new ProblemError('bad-request', 'the Idempotency-Key header must be 1 to 255 printable characters');
   await next();
 };
