@@ -281,6 +281,23 @@ test('processSync past its deadline answers as split mode and provisioning goes 
   assert.equal((await world.settled(outcome.items[0].itemId)).status, 'complete');
 });
 
+test('repeats of a processSync order whose answer was never kept: one waits, one meanwhile is 409, later ones replay what the first kept', async (t) => {
+  const world = await createWorld(t, { processSyncDeadlineMs: 200 });
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  await world.sims.controls.setOutage(true);
+  // No answer kept, as when the process ends first.
+  const first = await world.purchase(purchaseBody(), 'k-r', 'lte');
+  assert.equal(first.kind, 'accepted');
+  const repeat = () =>
+    world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-r', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: o.kind === 'accepted' ? 202 : 201, body: o.kind }) });
+  const waiting = repeat();
+  assert.equal((await refusal(repeat())).code, 'idempotency-in-flight');
+  assert.equal((await waiting).kind, 'accepted', 'past the deadline, as split mode');
+  await world.sims.controls.setOutage(false);
+  if (first.kind === 'accepted') assert.equal((await world.settled(first.items[0].itemId)).status, 'complete');
+  assert.deepEqual(await repeat(), { kind: 'replay', answer: { status: 202, body: 'accepted' } });
+});
+
 test('the processSync deadline counts from the request: time spent in the synchronous part is inside it', async (t) => {
   let skew = 0;
   // ADDRSTD "takes" the whole deadline on the engine's clock: nothing of it is left after STARTSTD.

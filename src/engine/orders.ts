@@ -111,7 +111,8 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
 async function keep(ctx: EngineContext, request: PlaceOrderRequest, outcome: OrderOutcome): Promise<OrderOutcome> {
   if (outcome.kind === 'replay' || !request.answerOf) return outcome;
   const record = ctx.store.getIdempotencyRecord(request.appId, request.idempotencyKey);
-  if (!record || record.answer) return outcome;
+  if (record?.answer) return { kind: 'replay', answer: record.answer }; // the first answer kept stands
+  if (!record) return outcome;
   ctx.runner.stage({ idempotency: [{ appId: request.appId, key: request.idempotencyKey, record: { ...record, answer: request.answerOf(outcome) } }] });
   await ctx.runner.durable();
   return outcome;
@@ -183,8 +184,14 @@ async function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord
     const context = ctx.runner.snapshotOf(itemId)!.context;
     return { itemId, startEventId: context.start!.eventId, temporaryAccountNumber: context.refs.temporaryAccountNumber!, status: 'in_progress' };
   });
-  if (order.processSync) return awaitProvisioning(ctx, order.orderId, items, ctx.clock() + ctx.settings.processSyncDeadlineMs);
-  return { kind: 'accepted', orderId: order.orderId, items };
+  if (!order.processSync) return { kind: 'accepted', orderId: order.orderId, items };
+  // In flight while it waits, like the first request: a repeat meanwhile is 409, not a second wait.
+  ctx.inFlight.add(flight);
+  try {
+    return await awaitProvisioning(ctx, order.orderId, items, ctx.clock() + ctx.settings.processSyncDeadlineMs);
+  } finally {
+    ctx.inFlight.delete(flight);
+  }
 }
 
 function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderRequest, offers: Offer[], orderId: string, at: number) {
