@@ -19,8 +19,20 @@ import type { AppDeps } from './deps.ts';
 /** The methods whose routes may take a body. */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Decodes UTF-8, throwing on bytes that are not. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** True when the bytes are UTF-8 text. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON's whitespace (RFC 8259 §2): a body of nothing else is no body. */
+const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 
 /** The built app, with what the server needs to shut it down cleanly. */
 export interface App {
@@ -72,31 +84,28 @@ export function createApp(deps: AppDeps): App {
       onError: (c) => problem(c, 'payload-too-large', `a request body may hold at most ${MAX_BODY_BYTES} bytes`),
     }),
   );
-  // A body is UTF-8 text (RFC 8259): another charset is 415, bytes that are not UTF-8 are 400,
-  // rather than characters silently replaced. An empty body is no body, whatever content type
-  // came with it (clients and forms send one anyway): the actions that need none take it, and a
-  // route that needs one names its missing fields (422). The request is rebuilt without the
-  // type, so the validators see no body at all.
+  // An empty body is no body, whatever content type and charset came with it (clients and forms
+  // send one anyway): the actions that need none take it, and a route that needs one names its
+  // missing fields (422). The request is rebuilt without the type, so the validators see no body
+  // at all. Any other body is UTF-8 text (RFC 8259): another charset is 415, bytes that are not
+  // UTF-8 are 400, rather than characters silently replaced.
   hono.use('*', async (c, next) => {
     const { raw } = c.req;
     const type = raw.headers.get('content-type');
     if (!WITH_BODY.has(raw.method) || type === null) return next();
-    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return problem(c, 'unsupported-media-type', `a body must be UTF-8 text, not charset ${charset || '(empty)'}`);
-    }
-    let text = '';
-    try {
-      if (raw.body) text = UTF8.decode(await c.req.arrayBuffer());
-    } catch {
-      return problem(c, 'bad-request', 'the body is not valid UTF-8');
-    }
-    if (text.trim() === '') {
+    const bytes = raw.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
+    if (bytes.every(isWhitespace)) {
       const headers = new Headers(raw.headers);
       headers.delete('content-type');
       headers.delete('content-length');
       c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
       c.req.bodyCache = {};
+    } else {
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        return problem(c, 'unsupported-media-type', `a body must be UTF-8 text, not charset ${charset || '(empty)'}`);
+      }
+      if (!isUtf8(bytes)) return problem(c, 'bad-request', 'the body is not valid UTF-8');
     }
     await next();
   });
