@@ -68,6 +68,9 @@ test('the OpenAPI document lists every endpoint of API.md, and the docs page is 
       for (const status of expected) assert.ok(operation.responses[status], `${method.toUpperCase()} ${path} documents ${status}`);
     }
   }
+  const listParameters = Object.fromEntries(((doc.paths['/v1/events'].get as any).parameters as Array<{ name: string; schema: unknown }>).map((p) => [p.name, p.schema]));
+  assert.deepEqual(listParameters.limit, { type: 'integer', minimum: 1, maximum: 500, default: 50 });
+  assert.deepEqual([(listParameters.type as any).default, (listParameters.status as any).default], [3, 3]);
   const purchase = doc.paths['/v1/purchases'].post as any;
   assert.ok(purchase.requestBody.content['application/json'].schema.properties.subscriber, 'the body schema is the validating one');
   const docs = await h.request('GET', '/docs');

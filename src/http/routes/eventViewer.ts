@@ -31,10 +31,14 @@ const withData = eventSchema.extend({ data: z.unknown() });
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' });
 
 const listQuery = z.strictObject({
-  type: wholeNumber().refine((code) => stepByCode(code) !== undefined, 'is not an event type code').default(STARTSTD_CODE),
+  type: wholeNumber()
+    .refine((code) => stepByCode(code) !== undefined, 'is not an event type code')
+    .default(STARTSTD_CODE)
+    .openapi({ type: 'integer', default: STARTSTD_CODE }),
   status: wholeNumber()
     .refine((status) => (EVENT_STATUSES as readonly number[]).includes(status), `must be one of ${EVENT_STATUSES.join(', ')}`)
-    .default(EventStatus.failed),
+    .default(EventStatus.failed)
+    .openapi({ type: 'integer', enum: [...EVENT_STATUSES], default: EventStatus.failed }),
   from: isoTime.optional(),
   to: isoTime.optional(),
   accountNumber: z.string().max(50).optional(),
@@ -42,7 +46,8 @@ const listQuery = z.strictObject({
   app: z.string().max(100).optional(),
   limit: wholeNumber()
     .refine((limit) => limit >= 1 && limit <= 500, 'must be from 1 to 500')
-    .default(50),
+    .default(50)
+    .openapi({ type: 'integer', minimum: 1, maximum: 500, default: 50 }),
   cursor: z.string().max(500).optional(),
 });
 const eventParams = z.object({ eventId: z.string().max(100) });
