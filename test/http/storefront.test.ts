@@ -3,25 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpWorld, type HttpWorld } from '../helpers/httpWorld.ts';
+import { shop } from '../helpers/shop.ts';
 import { purchaseBody } from '../helpers/world.ts';
 import { readSse, type SseMessage } from '../helpers/sse.ts';
 import { customerKey } from '../../src/engine/index.ts';
 
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
 
-async function shop(h: HttpWorld, customerId = 'cust-1', appId = 'store') {
-  const key = await h.newApp(appId);
-  const session = (await json(await h.request('POST', '/v1/sessions', { token: key, body: { customerId } }))).body as { sessionId: string; sessionToken: string };
-  let n = 0;
-  const buy = async (overrides: Record<string, unknown> = {}) => {
-    const placed = await json(
-      await h.request('POST', '/v1/purchases', { token: key, body: purchaseBody({ customerId, sessionId: session.sessionId, ...overrides }), headers: { 'idempotency-key': `${customerId}-${++n}` } }),
-    );
-    assert.equal(placed.status, 202, JSON.stringify(placed.body));
-    return placed.body.items[0].itemId as string;
-  };
-  return { key, session, buy };
-}
 
 test('the notification center starts empty, lists each item of the session, and counts finished ones in the badge', async (t) => {
   const h = await createHttpWorld(t);
@@ -370,20 +358,4 @@ test('while an item is in progress its detail has no accountNumber, only the tem
   const after = (await json(await h.request('GET', `/v1/subscriptions/${itemId}`, { token: session.sessionToken }))).body;
   assert.match(after.accountNumber, /^\d+$/);
   assert.equal(after.temporaryAccountNumber, during.temporaryAccountNumber);
-});
-
-test('HEAD on either stream answers its headers and opens no stream (nothing reads a HEAD body: the stream would never end)', async (t) => {
-  const h = await createHttpWorld(t);
-  const { session, buy } = await shop(h);
-  const itemId = await buy();
-  for (const path of ['/v1/notifications/stream', `/v1/subscriptions/${itemId}/stream`]) {
-    const head = await h.request('HEAD', `${path}?token=${session.sessionToken}`);
-    assert.equal(head.status, 200);
-    assert.equal(head.headers.get('content-type'), 'text/event-stream');
-    assert.equal(await head.text(), '');
-  }
-  // A few heartbeats later no stream is open, and a shutdown has none to wait for.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.match(await (await h.request('GET', '/metrics')).text(), /^sse_clients 0$/m);
-  await h.app.endStreams();
 });
