@@ -17,9 +17,11 @@ export function openThirdPartyStore(dir: string): ThirdPartyStore {
   mkdirSync(dir, { recursive: true });
   const env = open({ path: dir, maxDbs: 16, compression: false });
   const systems = new Map<string, KeyValueStore>();
-  // Every unconditional write of one transaction returns the same promise, so the writes of one
-  // turn share one wait for its flush. `flushed`, read at the transaction's first write, waits
-  // for that transaction (or a later one).
+  // Every unconditional write of one event-turn transaction returns the same promise, and the
+  // next transaction a new one, so the writes of one turn share one wait for its flush.
+  // `flushed`, read at the transaction's first write, waits for that transaction (or a later one).
+  // This holds only for writes outside `transaction()` and `batch()`, which answer with shared
+  // constants: never wrap these writes in them.
   let transaction: Promise<boolean> | undefined;
   let durable: Promise<void> | undefined;
   const flushedAfter = (written: Promise<boolean>): Promise<void> => {
