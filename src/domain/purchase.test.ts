@@ -92,6 +92,7 @@ test('an Event Viewer update accepts only the editable fields', () => {
 test('refuses text that cannot be shown back: control characters, bidirectional overrides, unpaired surrogates; a blank customer', () => {
   const cases: Array<[path: string, patch: (body: ReturnType<typeof valid>) => void]> = [
     ['customerId', (b) => (b.customerId = '   ')],
+    ['customerId', (b) => (b.customerId = ' bob ')],
     ['customerId', (b) => (b.customerId = 'c\u0000')],
     ['subscriber.firstName', (b) => (b.subscriber.firstName = 'Ja\nne')],
     ['subscriber.lastName', (b) => (b.subscriber.lastName = 'Doe\u202e')],
@@ -108,6 +109,7 @@ test('refuses text that cannot be shown back: control characters, bidirectional 
   const body = valid();
   body.subscriber.lastName = 'Łódź-Ñúñez 山田 é 🎉';
   body.deliveryAddress.city = 'תל אביב';
+  body.deliveryAddress.line1 = '1 Main\tSt';
   assert.equal(parsePurchase(body).subscriber.lastName, 'Łódź-Ñúñez 山田 é 🎉');
 });
 

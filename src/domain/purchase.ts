@@ -56,7 +56,10 @@ export const purchaseItemSchema = z.strictObject({
 /** The body of `POST /v1/purchases`. */
 export const purchaseSchema = z.strictObject({
   sessionId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters').optional(),
-  customerId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters').regex(/\S/, 'must not be blank'),
+  customerId: plainText()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters')
+    .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space'),
   subscriber: subscriberSchema,
   deliveryAddress: addressSchema,
   billingAddress: addressSchema.optional(),

@@ -3,13 +3,16 @@
 // disguise what is shown are refused at the door.
 import { z } from 'zod';
 
-/** C0 and C1 control characters, line and paragraph separators, and bidirectional overrides and isolates. */
-const INVISIBLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/**
+ * C0 and C1 control characters but the tab (text pasted from a spreadsheet holds tabs; they read
+ * as spaces), line and paragraph separators, and bidirectional overrides and isolates.
+ */
+const INVISIBLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Half of a surrogate pair without its other half: not a character, and not valid UTF-8 once stored. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** True when the text holds no control character, bidirectional override or unpaired surrogate. */
+/** True when the text holds no control character (tabs aside), bidirectional override or unpaired surrogate. */
 export function isPlainText(value: string): boolean {
   return !INVISIBLE.test(value) && !LONE_SURROGATE.test(value);
 }
