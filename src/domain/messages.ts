@@ -10,6 +10,14 @@ function amount(origin: string, count: number | bigint): string {
   return units ? `${count} ${count === 1 ? units[0] : units[1]}` : String(count);
 }
 
+/** The wording of a bound, as the schemas word theirs: "must be at most 100 characters", "must hold at least 1 item". */
+function bound(origin: string, limit: number | bigint, side: 'min' | 'max', inclusive?: boolean, exact?: boolean): string {
+  const verb = origin === 'array' || origin === 'set' ? 'hold' : 'be';
+  if (exact) return `must ${verb} exactly ${amount(origin, limit)}`;
+  if (inclusive === false) return `must ${verb} ${side === 'min' ? 'more' : 'less'} than ${amount(origin, limit)}`;
+  return `must ${verb} at ${side === 'min' ? 'least' : 'most'} ${amount(origin, limit)}`;
+}
+
 function article(expected: string): string {
   if (expected === 'int') return 'a whole number';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
@@ -23,9 +31,9 @@ z.config({
       case 'invalid_value':
         return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
       case 'too_small':
-        return `must ${issue.origin === 'string' || issue.origin === 'array' ? 'have' : 'be'} at least ${amount(issue.origin, issue.minimum)}`;
+        return bound(issue.origin, issue.minimum, 'min', issue.inclusive, issue.exact);
       case 'too_big':
-        return `must ${issue.origin === 'string' || issue.origin === 'array' ? 'have' : 'be'} at most ${amount(issue.origin, issue.maximum)}`;
+        return bound(issue.origin, issue.maximum, 'max', issue.inclusive, issue.exact);
       default:
         return undefined;
     }

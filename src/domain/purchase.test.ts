@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePurchase, parseOrRefuse, startUpdateSchema } from './purchase.ts';
+import { z } from 'zod';
 import { Refusal } from './errors.ts';
 
 const valid = () => ({
@@ -131,5 +132,9 @@ test("zod's own errors read plainly: required, the type expected, the options, t
     items: 'must hold at least one item',
   });
   assert.deepEqual(messages({ ...valid(), sessionId: '' }), { sessionId: 'is required' });
+  // Bounds the schemas leave to zod read like the ones they word themselves.
+  const bounds = z.strictObject({ code: z.string().length(2), n: z.number().positive(), tags: z.array(z.string()).max(1) });
+  const issues = bounds.safeParse({ code: 'USA', n: 0, tags: ['a', 'b'] }).error!.issues.map((i) => i.message);
+  assert.deepEqual(issues, ['must be exactly 2 characters', 'must be more than 0', 'must hold at most 1 item']);
   assert.deepEqual(messages({ ...valid(), items: [{ offerId: 'daily-digital', kind: 7 }] }), { 'items[0].kind': 'must be one of "subscription", "asset", "bundle"' });
 });

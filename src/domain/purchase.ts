@@ -3,6 +3,7 @@ import { iso31661 } from 'iso-3166';
 import { z } from 'zod';
 import { Refusal, type FieldIssue } from './errors.ts';
 import { plainText } from './text.ts';
+// Zod's own error messages worded plainly, for every schema of the product (a global setting).
 import './messages.ts';
 
 const name = plainText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
