@@ -55,7 +55,8 @@ if (process.argv.includes('--demo')) {
   try {
     server = await serveApp(app, config.port);
   } catch (error) {
-    logger.fatal(error instanceof Error ? error.message : String(error));
+    // Said as the configuration errors are: a line on stderr naming the variable.
+    console.error(`configuration: ${error instanceof Error ? error.message : String(error)}`);
     await product.close();
     process.exit(1);
   }
@@ -72,4 +73,3 @@ if (process.argv.includes('--demo')) {
   })();
   await startUp;
 }
-

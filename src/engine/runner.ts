@@ -29,9 +29,8 @@ import {
   type NewStartMachine,
 } from '../machines/index.ts';
 import type { Batch, EngineStore, ItemStateWrite, StoredItemState } from '../store/index.ts';
-import { invokeCall } from './calls.ts';
+import { invokeCall, toCallError } from './calls.ts';
 import { projectNotification, projectTransition } from './project.ts';
-import { toCallError } from './calls.ts';
 import { itemView } from './views.ts';
 import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';

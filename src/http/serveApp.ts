@@ -36,7 +36,7 @@ export function serveApp(app: App, port: number): Promise<RunningServer> {
       });
     });
     const refused = (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.code === 'EACCES' ? `port ${port} needs privileges this process lacks` : error.message;
+      const why = error.code === 'EADDRINUSE' ? `PORT ${port} is already in use` : error.code === 'EACCES' ? `PORT ${port} needs privileges this process lacks` : error.message;
       reject(new Error(`cannot listen: ${why}`, { cause: error }));
     };
     (server as Server).once('error', refused);

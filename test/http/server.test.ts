@@ -183,7 +183,7 @@ test('a PORT another process listens on stops the start-up with a message naming
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
   const port = new URL(server.url).port;
   const output = await refusedStart({ DATA_DIR: fresh, PORT: port });
-  assert.match(output, new RegExp(`"msg":"cannot listen: port ${port} is already in use"`));
+  assert.match(output, new RegExp(`^configuration: cannot listen: PORT ${port} is already in use$`, 'm'));
   // The server already listening there is untouched.
   assert.equal((await server.request('GET', '/healthz')).status, 200);
 });
