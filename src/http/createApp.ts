@@ -123,7 +123,14 @@ export function createApp(deps: AppDeps): App {
   storefrontRoutes(hono, groups);
   eventViewerRoutes(hono, groups);
 
-  hono.notFound((c) => problem(c, 'not-found', `no route ${c.req.method} ${c.req.path}`));
+  // A path the API has, asked with a method it does not take, is 405 naming the ones it does
+  // (RFC 9110 §15.5.6); any other is 404.
+  const methodsOf = allowedMethods(hono);
+  hono.notFound((c) => {
+    const allow = methodsOf(c.req.path).join(', ');
+    if (allow) return problem(c, 'method-not-allowed', `${c.req.path} takes ${allow}, not ${c.req.method}`, { headers: { allow } });
+    return problem(c, 'not-found', `no route ${c.req.method} ${c.req.path}`);
+  });
   hono.onError(
     onError((error, c) => {
       logger.error({ requestId: c.get('requestId'), err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error');
@@ -139,3 +146,24 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
+/** The methods each path of the app takes (HEAD wherever GET is), worked out from its routes on first use. */
+function allowedMethods(hono: OpenAPIHono<AppEnv>): (path: string) => string[] {
+  let routes: Array<{ pattern: RegExp; methods: Set<string> }> | undefined;
+  const compile = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const { path, method } of hono.routes) {
+      if (method === 'ALL') continue; // middleware
+      const methods = byPath.get(path) ?? byPath.set(path, new Set()).get(path)!;
+      methods.add(method);
+      if (method === 'GET') methods.add('HEAD');
+    }
+    const segment = (part: string) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    return [...byPath].map(([path, methods]) => ({ pattern: new RegExp(`^${path.split('/').map(segment).join('/')}$`), methods }));
+  };
+  return (path) => {
+    routes ??= compile();
+    const methods = new Set<string>();
+    for (const route of routes) if (route.pattern.test(path)) for (const method of route.methods) methods.add(method);
+    return [...methods].sort();
+  };
+}

@@ -14,6 +14,7 @@ export const PROBLEMS = {
   'payment-declined': { status: 402, title: 'Payment declined' },
   forbidden: { status: 403, title: 'Not allowed for this credential' },
   'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed on this path' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   'idempotency-in-flight': { status: 409, title: 'The first request with this Idempotency-Key is still running' },
   'payload-too-large': { status: 413, title: 'Body too large' },

@@ -1,5 +1,5 @@
 // Engineering endpoints and the app's wire conventions (API.md, SPEC §9): health, readiness,
-// metrics, OpenAPI, charts, item state; 413, 400, 404 and 500 as problems without internals.
+// metrics, OpenAPI, charts, item state; 413, 400, 404, 405 and 500 as problems without internals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -94,7 +94,7 @@ test('the chart as JSON and Mermaid, and an item state value for the live highli
   assert.equal((await h.request('GET', '/v1/items/none/state', { token: csr })).status, 404);
 });
 
-test('wire conventions: 413 over 1 MiB, 400 for a body that is not JSON, 404 problem for unknown routes', async (t) => {
+test('wire conventions: 413 over 1 MiB, 400 for a body that is not JSON, 404 problem for unknown routes, 405 with Allow for a known path', async (t) => {
   const h = await createHttpWorld(t);
   const key = await h.newApp();
   const big = await h.request('POST', '/v1/purchases', { token: key, body: JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }), headers: { 'idempotency-key': 'big', 'content-length': String(MAX_BODY_BYTES + 10) } });
@@ -106,6 +106,15 @@ test('wire conventions: 413 over 1 MiB, 400 for a body that is not JSON, 404 pro
   const unknown = await h.request('GET', '/v2/anything');
   assert.equal(unknown.status, 404);
   assert.equal(((await unknown.json()) as { type: string }).type, '/problems/not-found');
+  for (const [method, path, allow] of [
+    ['DELETE', '/v1/offers/daily-digital', 'GET, HEAD, PUT'],
+    ['GET', '/v1/purchases', 'POST'],
+    ['OPTIONS', '/v1/events/01ABC', 'GET, HEAD, PATCH'],
+  ] as const) {
+    const refused = await h.request(method, path, { token: key });
+    assert.deepEqual([refused.status, refused.headers.get('allow'), refused.headers.get('content-type')], [405, allow, 'application/problem+json'], `${method} ${path}`);
+  }
+  assert.equal((await h.request('DELETE', '/v1/offers/daily-digital/more', { token: key })).status, 404, 'a path the API does not have');
 });
 
 test('an unexpected error is a 500 problem without its message or stack, and is logged', async (t) => {
