@@ -22,6 +22,13 @@ async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   assert.fail('expected a refusal');
 }
 
+/** A world with the consumer app `lte`, whose purchases wait for every step (processSync). */
+async function lteWorld(...args: Parameters<typeof createWorld>) {
+  const world = await createWorld(...args);
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  return world;
+}
+
 const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
   [1, 2, 3, 9, 11].every((status) => world.engine.listEvents({ typeCode: 3, status: status as 1 }).items.length === 0);
 
@@ -237,8 +244,7 @@ test('a repeated key returns the first answer; another body is refused; a runnin
 });
 
 test('processSync answers after every step with the permanent account number', async (t) => {
-  const world = await createWorld(t);
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t);
   const outcome = await world.purchase(purchaseBody(), 'k-lte', 'lte');
   assert.equal(outcome.kind, 'complete');
   if (outcome.kind !== 'complete') return;
@@ -247,8 +253,7 @@ test('processSync answers after every step with the permanent account number', a
 });
 
 test('a processSync order whose answer was never kept (the process ended first) is answered again as processSync', async (t) => {
-  const world = await createWorld(t);
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t);
   // Placed without an answer to keep, as when the process ends before the answer is kept.
   const first = await world.purchase(purchaseBody(), 'k-lost', 'lte');
   assert.equal(first.kind, 'complete');
@@ -261,8 +266,7 @@ test('a processSync order whose answer was never kept (the process ended first) 
 });
 
 test('processSync reports a failed background step with the step and message', async (t) => {
-  const world = await createWorld(t);
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t);
   const outcome = await world.purchase(purchaseBody({ payment: { gateway: 'payway', token: 'tok_capture_fail' } }), 'k-f', 'lte');
   assert.equal(outcome.kind, 'failed');
   if (outcome.kind !== 'failed') return;
@@ -271,8 +275,7 @@ test('processSync reports a failed background step with the step and message', a
 });
 
 test('processSync past its deadline answers as split mode and provisioning goes on', async (t) => {
-  const world = await createWorld(t, { processSyncDeadlineMs: 50 });
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t, { processSyncDeadlineMs: 50 });
   await world.sims.controls.setOutage(true);
   const outcome = await world.purchase(purchaseBody(), 'k-d', 'lte');
   assert.equal(outcome.kind, 'accepted');
@@ -282,8 +285,7 @@ test('processSync past its deadline answers as split mode and provisioning goes 
 });
 
 test('repeats of a processSync order whose answer was never kept: one waits, one meanwhile is 409, later ones replay what the first kept', async (t) => {
-  const world = await createWorld(t, { processSyncDeadlineMs: 200 });
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t, { processSyncDeadlineMs: 200 });
   await world.sims.controls.setOutage(true);
   // No answer kept, as when the process ends first.
   const first = await world.purchase(purchaseBody(), 'k-r', 'lte');
@@ -301,7 +303,7 @@ test('repeats of a processSync order whose answer was never kept: one waits, one
 test('the processSync deadline counts from the request: time spent in the synchronous part is inside it', async (t) => {
   let skew = 0;
   // ADDRSTD "takes" the whole deadline on the engine's clock: nothing of it is left after STARTSTD.
-  const world = await createWorld(t, {
+  const world = await lteWorld(t, {
     processSyncDeadlineMs: 5_000,
     clock: () => Date.now() + skew,
     wrapConnectors: (connectors) => ({
@@ -314,7 +316,6 @@ test('the processSync deadline counts from the request: time spent in the synchr
       },
     }),
   });
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
   await world.sims.controls.setOutage(true);
   const tooLate = new Promise<'waited for the whole deadline again'>((resolve) => setTimeout(resolve, 2_500, 'waited for the whole deadline again'));
   const outcome = await Promise.race([world.purchase(purchaseBody(), 'k-late', 'lte'), tooLate]);
@@ -324,8 +325,7 @@ test('the processSync deadline counts from the request: time spent in the synchr
 });
 
 test('a shutdown answers a processSync purchase still waiting for provisioning as split mode, at once', async (t) => {
-  const world = await createWorld(t, { processSyncDeadlineMs: 60_000 });
-  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  const world = await lteWorld(t, { processSyncDeadlineMs: 60_000 });
   await world.sims.controls.setOutage(true);
   const placing = world.purchase(purchaseBody(), 'k-down', 'lte');
   while (world.engine.listEvents({ typeCode: 3, status: 2 }).items.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));

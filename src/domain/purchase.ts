@@ -2,7 +2,7 @@
 import { iso31661 } from 'iso-3166';
 import { z } from 'zod';
 import { Refusal, type FieldIssue } from './errors.ts';
-import { plainText } from './text.ts';
+import { identifier, plainText } from './text.ts';
 // Zod's own error messages worded plainly, for every schema of the product (a global setting).
 import './messages.ts';
 
@@ -57,10 +57,7 @@ export const purchaseItemSchema = z.strictObject({
 /** The body of `POST /v1/purchases`. */
 export const purchaseSchema = z.strictObject({
   sessionId: plainText().min(1, 'is required').max(100, 'must be at most 100 characters').optional(),
-  customerId: plainText()
-    .min(1, 'is required')
-    .max(100, 'must be at most 100 characters')
-    .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space'),
+  customerId: identifier(),
   subscriber: subscriberSchema,
   deliveryAddress: addressSchema,
   billingAddress: addressSchema.optional(),

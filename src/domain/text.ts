@@ -21,3 +21,11 @@ export function isPlainText(value: string): boolean {
 export function plainText() {
   return z.string().refine(isPlainText, 'must not contain control characters, bidirectional overrides or unpaired surrogates');
 }
+
+/** An id given from outside (an app, an operator, a customer): 1 to 100 characters of plain text, no space at either end. */
+export function identifier() {
+  return plainText()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters')
+    .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space');
+}

@@ -98,10 +98,17 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
     for (const p of prepared) p.discard();
     return keep(ctx, request, await answerForExisting(ctx, existing, bodyHash, flight));
   }
+  return whileInFlight(ctx, flight, async () => {
+    for (const p of prepared) p.launch();
+    return keep(ctx, request, await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs));
+  });
+}
+
+/** Runs `work` with the key in flight: a repeat of it meanwhile is 409. */
+async function whileInFlight<T>(ctx: EngineContext, flight: string, work: () => Promise<T>): Promise<T> {
   ctx.inFlight.add(flight);
   try {
-    for (const p of prepared) p.launch();
-    return await keep(ctx, request, await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs));
+    return await work();
   } finally {
     ctx.inFlight.delete(flight);
   }
@@ -186,12 +193,7 @@ async function answerForExisting(ctx: EngineContext, existing: IdempotencyRecord
   });
   if (!order.processSync) return { kind: 'accepted', orderId: order.orderId, items };
   // In flight while it waits, like the first request: a repeat meanwhile is 409, not a second wait.
-  ctx.inFlight.add(flight);
-  try {
-    return await awaitProvisioning(ctx, order.orderId, items, ctx.clock() + ctx.settings.processSyncDeadlineMs);
-  } finally {
-    ctx.inFlight.delete(flight);
-  }
+  return whileInFlight(ctx, flight, () => awaitProvisioning(ctx, order.orderId, items, ctx.clock() + ctx.settings.processSyncDeadlineMs));
 }
 
 function buildOrder(ctx: EngineContext, app: ConsumerApp, request: PlaceOrderRequest, offers: Offer[], orderId: string, at: number) {

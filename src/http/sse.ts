@@ -1,6 +1,7 @@
 // Server-Sent Events (SPEC §5, tRPC's `stream/sse.ts` as model): every message carries an `id`, a
 // comment line keeps idle connections open, and the server can end a session's streams (logout)
 // or all of them (shutdown).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Metrics } from './metrics.ts';
@@ -111,12 +112,8 @@ export class Streams {
     this.closing = true;
     for (const stream of this.open) stream.end();
     const deadline = Date.now() + END_GRACE_MS;
-    while (this.open.size > 0 && Date.now() < deadline) await pause(10);
+    while (this.open.size > 0 && Date.now() < deadline) await sleep(10);
     for (const stream of this.open) stream.stop();
-    while (this.open.size > 0) await pause(10);
+    while (this.open.size > 0) await sleep(10);
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

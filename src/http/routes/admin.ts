@@ -1,16 +1,13 @@
 // Admin endpoints (API.md "Admin", operator role admin): consumer apps (key shown once), event-type
 // toggles, offers, operators (token shown once), and the simulators' switches, ledger and outbox.
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { plainText, stepByCode } from '../../domain/index.ts';
+import { identifier, plainText, stepByCode } from '../../domain/index.ts';
 import { requireCredential, type AppEnv } from '../credentials.ts';
 import type { GroupDeps } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { groupRoute, json, problems, wholeNumber } from './schemas.ts';
 
-const id = plainText()
-  .min(1, 'is required')
-  .max(100, 'must be at most 100 characters')
-  .regex(/^\S(.*\S)?$/s, 'must not be blank or begin or end with a space');
+const id = identifier();
 const lookupStrategy = z.enum(['email-only', 'standard']);
 const appSchema = z.object({ id: z.string(), name: z.string(), processSync: z.boolean(), lookupStrategy }).openapi('ConsumerApp');
 const eventTypeSchema = z

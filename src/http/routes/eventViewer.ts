@@ -34,11 +34,11 @@ const listQuery = z.strictObject({
   type: wholeNumber()
     .refine((code) => stepByCode(code) !== undefined, 'is not an event type code')
     .default(STARTSTD_CODE)
-    .openapi({ type: 'integer', default: STARTSTD_CODE }),
+    .openapi({ default: STARTSTD_CODE }),
   status: wholeNumber()
     .refine((status) => (EVENT_STATUSES as readonly number[]).includes(status), `must be one of ${EVENT_STATUSES.join(', ')}`)
     .default(EventStatus.failed)
-    .openapi({ type: 'integer', enum: [...EVENT_STATUSES], default: EventStatus.failed }),
+    .openapi({ enum: [...EVENT_STATUSES], default: EventStatus.failed }),
   from: isoTime.optional(),
   to: isoTime.optional(),
   accountNumber: z.string().max(50).optional(),
@@ -47,7 +47,7 @@ const listQuery = z.strictObject({
   limit: wholeNumber()
     .refine((limit) => limit >= 1 && limit <= 500, 'must be from 1 to 500')
     .default(50)
-    .openapi({ type: 'integer', minimum: 1, maximum: 500, default: 50 }),
+    .openapi({ minimum: 1, maximum: 500, default: 50 }),
   cursor: z.string().max(500).optional(),
 });
 const eventParams = z.object({ eventId: z.string().max(100) });
