@@ -42,7 +42,6 @@ export function openStore(dataDir: string): EngineStore {
     sessionTokens: table('sessions-by-token'),
     config: table('config'),
   };
-  const config = createConfigCache(t.config);
   const auditId = monotonicFactory();
   let seq = (t.config.get(['meta', 'notification-seq']) as number | undefined) ?? 0;
   // Readers see a commit before it is flushed; the log is read only up to what is on disk, so an
@@ -65,6 +64,8 @@ export function openStore(dataDir: string): EngineStore {
   }
 
   migrateEventRows(t);
+  // Built after the seed, which writes the table directly.
+  const config = createConfigCache(t.config);
 
   const withData = (eventId: string): EventRecord | undefined => {
     const found = readEvent(t, eventId);

@@ -1,0 +1,56 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open, type Key } from 'lmdb';
+import { createConfigCache } from './configCache.ts';
+
+function tempTable(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'config-cache-test-'));
+  const root = open({ path: dir, compression: false });
+  const db = root.openDB<unknown, Key>({ name: 'config' });
+  t.after(async () => {
+    await root.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
+}
+
+test('holds what the table held when it was built, but the uncached kind', async (t) => {
+  const db = tempTable(t);
+  await db.put(['offer', 'daily'], { price: 999 });
+  await db.put(['event-type', 3], { viewInEventViewer: false });
+  await db.put(['meta', 'seq'], 41);
+  const cache = createConfigCache(db);
+  assert.deepEqual(cache.get(['offer', 'daily']), { price: 999 });
+  assert.deepEqual(cache.get(['event-type', 3]), { viewInEventViewer: false });
+  assert.equal(cache.get(['meta', 'seq']), undefined);
+  assert.equal(cache.size, 2);
+});
+
+test('keeps nothing for keys that are not there, however many are asked for (soak finding: every token hash stayed)', async (t) => {
+  const cache = createConfigCache(tempTable(t));
+  await cache.put(['app-key', 'hash-of-a-real-key'], 'shop');
+  for (let i = 0; i < 1_000; i++) {
+    assert.equal(cache.get(['app-key', `hash-of-token-${i}`]), undefined);
+    assert.equal(cache.get(['offer', `no-such-offer-${i}`]), undefined);
+  }
+  assert.equal(cache.size, 1);
+  assert.equal(cache.get(['app-key', 'hash-of-a-real-key']), 'shop');
+});
+
+test('writes and removals reach the table and the cache alike', async (t) => {
+  const db = tempTable(t);
+  const cache = createConfigCache(db);
+  await cache.put(['operator', 'alice'], { role: 'csr' });
+  assert.deepEqual(cache.get(['operator', 'alice']), { role: 'csr' });
+  assert.deepEqual(db.get(['operator', 'alice']), { role: 'csr' });
+  await cache.remove(['operator', 'alice']);
+  assert.equal(cache.get(['operator', 'alice']), undefined);
+  assert.equal(db.get(['operator', 'alice']), undefined);
+  assert.equal(cache.size, 0);
+  // A new cache over the same table sees what the last one wrote.
+  await cache.put(['app', 'shop'], { id: 'shop' });
+  assert.deepEqual(createConfigCache(db).get(['app', 'shop']), { id: 'shop' });
+});
