@@ -1,7 +1,9 @@
 // `/metrics` in Prometheus text (API.md "Engineering"): purchases by outcome, step outcomes by type
-// and status, retries, SSE clients, items in memory, and request latency histograms. A registry
-// per app, so every test builds its own.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// and status, retries, SSE clients, items in memory, request latency histograms, and the process's
+// own (prom-client's defaults: heap, RSS, event-loop lag, GC, open handles and file descriptors),
+// so an engineer sees a leak or a stalled loop without attaching a profiler. A registry per app,
+// so every test builds its own.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/index.ts';
 
 /** The app's metrics. */
@@ -18,6 +20,7 @@ export interface Metrics {
 /** Builds the metrics and starts listening to the engine's step outcomes. */
 export function createMetrics(engine: Engine): Metrics {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const purchases = new Counter({ name: 'purchases_total', help: 'Purchases answered, by HTTP status', labelNames: ['status'], registers: [registry] });
   const purchaseSeconds = new Histogram({
     name: 'purchase_response_seconds',

@@ -42,6 +42,16 @@ test('metrics count purchases, step outcomes by type and status, retries and SSE
   assert.match(text, /^http_request_duration_seconds_bucket\{.*route="\/v1\/purchases"/m);
 });
 
+test("metrics show the process's own: heap, resident memory, event-loop lag, open file descriptors", async (t) => {
+  const h = await createHttpWorld(t);
+  const text = await (await h.request('GET', '/metrics')).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.ok(value('nodejs_heap_size_used_bytes') > 0);
+  assert.ok(value('process_resident_memory_bytes') >= value('nodejs_heap_size_used_bytes'));
+  assert.ok(value('process_open_fds') > 0);
+  assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+});
+
 test('the OpenAPI document lists every endpoint of API.md, and the docs page is served locally', async (t) => {
   const h = await createHttpWorld(t);
   const doc = (await (await h.request('GET', '/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
