@@ -352,3 +352,30 @@ test('issue-review-2: a key whose order started but whose answer was never kept 
   assert.equal(again.orderId, outcome.orderId, 'the same order, not a new one');
   assert.deepEqual(again.items.map((i) => i.startEventId), outcome.items.map((i) => i.startEventId));
 });
+
+test('review: an engine stopping during the synchronous part answers the purchase unavailable at once; after a restart the order is aborted, its authorization voided and its key free', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'stop-sync-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
+  first.sims.controls.setLatency(300);
+  const placing = first.purchase(purchaseBody(), 'k-stopped').then(
+    () => 'accepted',
+    (error: unknown) => error,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100)); // ADDRSTD is on its way
+  await first.close();
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'still waiting'>((resolve) => (timer = setTimeout(resolve, 3_000, 'still waiting')));
+  const answer = await Promise.race([placing, stuck]);
+  clearTimeout(timer);
+  assert.ok(answer instanceof Refusal, `answered with a refusal, not ${String(answer)}`);
+  assert.equal(answer.code, 'unavailable');
+
+  const second = await createWorld(t, {}, dir);
+  const voids = () => second.sims.controls.ledger().filter((entry) => entry.operation === 'void');
+  const authorizations = second.sims.controls.ledger().filter((entry) => entry.operation === 'authorize');
+  while (voids().length < authorizations.length) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(noStarts(second), 'nothing for the Event Viewer');
+  const again = await second.purchase(purchaseBody(), 'k-stopped');
+  assert.equal(again.kind, 'accepted', 'the key runs the purchase afresh');
+});

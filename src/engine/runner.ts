@@ -4,14 +4,7 @@
 // the change, or let a finished actor go.
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { EventEmitter } from 'eventemitter3';
-import {
-  TransientError,
-  ensureError,
-  runsBeforeStart,
-  type Connectors,
-  type ItemRecord,
-  type StepName,
-} from '../domain/index.ts';
+import { Refusal, TransientError, ensureError, runsBeforeStart, type Connectors, type ItemRecord, type StepName } from '../domain/index.ts';
 import {
   findActiveCall,
   indexCallStates,
@@ -248,6 +241,8 @@ export class Runner {
       live.actor.stop();
     }
     this.live.clear();
+    // A request waiting on an item (a purchase's synchronous part) is answered 503, not left hanging.
+    this.waiters.stop(new Refusal('unavailable', 'the engine is shutting down; try again'));
     await staged;
     // Calls given up on but still on their way count too: a restarted engine's void must not overtake them.
     await beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.callTimeoutMs);

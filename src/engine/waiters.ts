@@ -5,19 +5,33 @@
 interface Waiter<S> {
   until: (snapshot: S) => boolean;
   resolve: (snapshot: S) => void;
+  reject: (error: Error) => void;
 }
 
 /** The waiters of every item. */
 export class Waiters<S> {
   private readonly byItem = new Map<string, Array<Waiter<S>>>();
+  private stoppedWith: Error | undefined;
 
-  /** Resolves once `notify` hands the item a snapshot satisfying `until` (or `release` runs). */
+  /**
+   * Resolves once `notify` hands the item a snapshot satisfying `until` (or `release` runs);
+   * rejects once `stop` runs, when nothing will tell it any more.
+   */
   add(itemId: string, until: (snapshot: S) => boolean): Promise<S> {
-    return new Promise((resolve) => {
+    if (this.stoppedWith) return Promise.reject(this.stoppedWith);
+    return new Promise((resolve, reject) => {
       const list = this.byItem.get(itemId);
-      if (list) list.push({ until, resolve });
-      else this.byItem.set(itemId, [{ until, resolve }]);
+      if (list) list.push({ until, resolve, reject });
+      else this.byItem.set(itemId, [{ until, resolve, reject }]);
     });
+  }
+
+  /** Rejects every waiter with `error`, and every later one: the items will not move any more here. */
+  stop(error: Error): void {
+    this.stoppedWith = error;
+    const lists = [...this.byItem.values()];
+    this.byItem.clear();
+    for (const list of lists) for (const w of list) w.reject(error);
   }
 
   /** Tells the item's waiters of a flushed snapshot; those whose condition holds are resolved. */
