@@ -86,6 +86,8 @@ test('killed mid-call, after the third party acted: the retry under the same key
   assertCompletedOnce(report, items[0]);
   const entry = report.ledger.find((e: LedgerEntry) => e.operation === 'add-subscription');
   assert.equal(entry.calls, 2, 'called again after the restart, performed once');
+  const [, , attempts] = report.items[0].children.find(([type]: string[]) => type === 'ADDSUBSCRIPTION');
+  assert.equal(attempts, 2, 'the event counts both calls, as the third party does (review finding: it showed 1)');
 });
 
 test('killed mid-ADDSUBSCRIPTION, which then gives up in an outage: closing the start stops the subscription it never heard of', async (t) => {

@@ -179,7 +179,9 @@ export class Runner {
   /** Resumes what a revived item was doing (a call again, under the same key, or a timer). */
   resume(itemId: string): void {
     const live = this.revive(itemId);
-    if (live) this.act(live);
+    if (!live) return;
+    // A call that was on its way is made again: it counts (SPEC §2 `attempts`), and acts once that is flushed.
+    if (live.call?.phase !== 'calling' || !this.dispatch(live, { type: 'step.resume', at: this.options.clock() })) this.act(live);
   }
 
   /** The item's current snapshot, live or stored. */

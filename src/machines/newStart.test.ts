@@ -339,3 +339,24 @@ test('itemStatusOf gives every state of the chart the status SPEC §5 and API.md
   }
   assert.deepEqual([...seen].sort(), ['aborted', 'cancelled', 'closed', 'complete', 'failed', 'in_progress']);
 });
+
+test('a call made again after a restart (step.resume) counts one call more and stays calling; a waiting or failed step takes no resume', () => {
+  const calling = commit(done(done(begin()), { authorizationId: 'A1' }));
+  assert.equal(where(calling), 'FINDADDRESSOCCUPANT');
+  const resumed = send(calling, { type: 'step.resume', at: T0 + 7 });
+  assert.deepEqual(resumed.value, calling.value);
+  assert.equal(resumed.context.call.attempts, 2);
+  assert.equal(resumed.context.current?.attempts, 2);
+  assert.equal(resumed.context.current?.updatedAt, T0 + 7);
+  const waiting = fail(calling, true);
+  assert.equal(send(waiting, { type: 'step.resume', at: T0 }).context, waiting.context, 'waiting to retry: the timer makes the call');
+  const failed = fail(calling, false);
+  assert.equal(send(failed, { type: 'step.resume', at: T0 }).context, failed.context, 'failed: nothing to resume');
+  // An action counts its calls too; the event shown is the last step's, which is done and stays as it is.
+  let mailing = calling;
+  while (where(mailing) !== 'mail') mailing = done(mailing, where(mailing) === 'ADDSUBSCRIPTION' ? { accountNumber: '1000001' } : {});
+  const mailedAgain = send(mailing, { type: 'step.resume', at: T0 + 9 });
+  assert.equal(where(mailedAgain), 'mail');
+  assert.equal(mailedAgain.context.call.attempts, 2);
+  assert.equal(mailedAgain.context.current, mailing.context.current);
+});

@@ -208,6 +208,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
                 ? { target: '#newStart.sync.rejected', actions: { type: 'recordRejection' as const, params: { call: step } } }
                 : { target: 'failed', actions: { type: 'recordFailure' as const, params: { call: step } } },
             ],
+            'step.resume': { actions: 'countAttempt' as const },
           },
         },
         waitingToRetry: { on: { 'step.retry': { target: 'calling', actions: 'countAttempt' as const } } },
@@ -240,6 +241,7 @@ export function createNewStartMachine(options: NewStartOptions = {}) {
             { guard: { type: 'canRetry' as const, params: { call } }, target: 'waitingToRetry', actions: { type: 'scheduleRetry' as const, params: { call } } },
             { target: refusedTarget, actions: { type: 'noteActionFailure' as const, params: { call } } },
           ],
+          'step.resume': { actions: 'countAttempt' as const },
         },
       },
       waitingToRetry: { on: { 'step.retry': { target: 'calling', actions: 'countAttempt' as const } } },

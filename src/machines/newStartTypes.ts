@@ -112,6 +112,8 @@ export type NewStartEvent =
   | { type: 'step.done'; at: number; output: StepOutput; nextEventId: string }
   | { type: 'step.failed'; at: number; error: CallError; jitter: number }
   | { type: 'step.retry'; at: number }
+  /** A call on its way when the engine last stopped is made again, under its key: one call more. */
+  | { type: 'step.resume'; at: number }
   | { type: 'order.commit'; at: number; startEventId: string; temporaryAccountNumber: string; nextEventId: string }
   | { type: 'order.abort'; at: number }
   | { type: 'csr.reprocess'; at: number; eventId: string }

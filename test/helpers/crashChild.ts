@@ -84,7 +84,7 @@ if (mode === 'place') {
         errorMessage: view?.errorMessage,
         state: engine.getItemState(itemId),
         accountNumber: view?.accountNumber,
-        children: start?.children.map((e) => [e.typeName, e.status]),
+        children: start?.children.map((e) => [e.typeName, e.status, e.attempts]),
       };
     }),
     subscriptions: thirdParty.system('circulation').range<{ accountNumber: string; status: string }>('subscription/').map(([, s]) => [s.accountNumber, s.status]),
