@@ -77,7 +77,7 @@ export interface Engine {
   getItemState(itemId: string): Snapshot['value'] | undefined;
   /**
    * Resolves once the item is no longer in progress (complete, failed, closed, ...); undefined
-   * for an unknown item or one whose order was aborted.
+   * for an unknown item or one whose order was aborted. Rejects (Refusal `unavailable`) once the engine stops.
    */
   settled(itemId: string): Promise<ItemDetail | undefined>;
   listEvents(query: EventQuery): EventPage;

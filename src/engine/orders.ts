@@ -271,8 +271,7 @@ async function abortOrder(ctx: EngineContext, order: OrderRecord, rejected: Snap
   // but with a moment for the voids of authorizations that answered: a void still under way (one
   // that waits for an authorization that never answered) goes on durably in the background.
   const voided = Promise.all(order.itemIds.map((itemId) => runner.waitFor(itemId, (s) => s.status === 'done')));
-  // An engine stopping meanwhile still gives the refusal kept with the key; recovery resumes the voids.
-  await ctx.waits.wait(voided, Math.max(rejected.context.syncDeadlineAt - clock(), VOIDS_AFTER_DEADLINE_MS)).catch(() => undefined);
+  await ctx.waits.wait(voided, Math.max(rejected.context.syncDeadlineAt - clock(), VOIDS_AFTER_DEADLINE_MS));
   throw refusal;
 }
 

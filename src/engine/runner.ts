@@ -180,8 +180,9 @@ export class Runner {
   resume(itemId: string): void {
     const live = this.revive(itemId);
     if (!live) return;
-    // A call that was on its way is made again: it counts (SPEC §2 `attempts`), and acts once that is flushed.
-    if (live.call?.phase !== 'calling' || !this.dispatch(live, { type: 'step.resume', at: this.options.clock() })) this.act(live);
+    // A call that was on its way is made again and counts (SPEC §2 `attempts`); it goes out once that is flushed.
+    const counted = live.call?.phase === 'calling' && this.dispatch(live, { type: 'step.resume', at: this.options.clock() });
+    if (!counted) this.act(live);
   }
 
   /** The item's current snapshot, live or stored. */
@@ -220,7 +221,7 @@ export class Runner {
     return taken;
   }
 
-  /** Resolves with the item's snapshot once it satisfies `until` (or comes to rest). */
+  /** The item's snapshot once it satisfies `until` (or rests); rejects (`unavailable`) once the runner stops. */
   waitFor(itemId: string, until: (snapshot: Snapshot) => boolean): Promise<Snapshot> {
     const current = this.snapshotOf(itemId);
     if (current && until(current)) return Promise.resolve(current);

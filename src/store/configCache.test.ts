@@ -54,3 +54,16 @@ test('writes and removals reach the table and the cache alike', async (t) => {
   await cache.put(['app', 'shop'], { id: 'shop' });
   assert.deepEqual(createConfigCache(db).get(['app', 'shop']), { id: 'shop' });
 });
+
+test('a write the table refuses leaves the cache as the table is', async (t) => {
+  const db = tempTable(t);
+  const cache = createConfigCache(db);
+  await cache.put(['offer', 'daily'], { price: 999 });
+  const unencodable = { price: 10n ** 40n }; // msgpack has no integer this large
+  await assert.rejects(async () => cache.put(['offer', 'daily'], unencodable));
+  await assert.rejects(async () => cache.put(['offer', 'weekly'], unencodable));
+  assert.deepEqual(cache.get(['offer', 'daily']), { price: 999 });
+  assert.deepEqual(db.get(['offer', 'daily']), { price: 999 });
+  assert.equal(cache.get(['offer', 'weekly']), undefined);
+  assert.equal(cache.size, 1);
+});

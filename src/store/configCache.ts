@@ -2,6 +2,8 @@
 // through the engine's store: their table is small (admin-made entries) and kept decoded in
 // memory whole, loaded once at open. A key that is not there is not there: a miss reads nothing
 // and keeps nothing, so lookups by what clients send (a token's hash, an offer id) cannot grow it.
+// One opener writes the table: a second one (a worker thread over the same environment) would not
+// see the other's writes, and would need this cache to read through again.
 import type { Database, Key } from 'lmdb';
 
 /** A key of the config table: a kind and a name, such as `['offer', 'daily-digital']`. */
@@ -17,8 +19,8 @@ export interface ConfigCache {
 }
 
 /**
- * The entries of `db` but those of kind `uncached` (openStore's `meta`, written directly), in
- * memory. Every other key must be written only through it once it is built.
+ * Every entry of `db` in memory, except those of kind `uncached` (openStore's `meta`, which it
+ * writes directly). Once this is built, every other key must be written only through it.
  */
 export function createConfigCache(db: Database<unknown, Key>, uncached = 'meta'): ConfigCache {
   const cacheKey = (key: ConfigKey) => `${key[0]}\u0000${key[1]}`;
@@ -26,16 +28,26 @@ export function createConfigCache(db: Database<unknown, Key>, uncached = 'meta')
   for (const { key, value } of db.getRange()) {
     if (Array.isArray(key) && key.length === 2 && key[0] !== uncached) cache.set(cacheKey(key as ConfigKey), value);
   }
+  /** Shows `value` (undefined: none) at once, and takes it back if the table refuses the write. */
+  const write = (key: ConfigKey, value: unknown, written: () => Promise<boolean>): Promise<boolean> => {
+    const name = cacheKey(key);
+    const [had, before] = [cache.has(name), cache.get(name)];
+    const show = (shown: unknown, present: boolean) => (present ? cache.set(name, shown) : cache.delete(name));
+    const takeBack = (error: unknown): never => {
+      if (cache.get(name) === value) show(before, had); // unless a later write took the key over
+      throw error;
+    };
+    show(value, value !== undefined);
+    try {
+      return written().catch(takeBack); // refused in the commit
+    } catch (error) {
+      return takeBack(error); // refused at once (a value it cannot encode)
+    }
+  };
   return {
     get: <V>(key: ConfigKey) => cache.get(cacheKey(key)) as V | undefined,
-    put(key, value) {
-      cache.set(cacheKey(key), value);
-      return db.put(key, value);
-    },
-    remove(key) {
-      cache.delete(cacheKey(key));
-      return db.remove(key);
-    },
+    put: (key, value) => write(key, value, () => db.put(key, value)),
+    remove: (key) => write(key, undefined, () => db.remove(key)),
     get size() {
       return cache.size;
     },
