@@ -20,6 +20,7 @@ import {
 import { itemStatusOf, type CallError } from '../machines/index.ts';
 import type { EngineContext } from './context.ts';
 import { toCallError } from './calls.ts';
+import { shuttingDown } from './deadline.ts';
 import { eventData, eventRow } from './project.ts';
 import type { Snapshot } from './runner.ts';
 import { itemView } from './views.ts';
@@ -39,7 +40,7 @@ async function exclusively<T>(
 ): Promise<T> {
   // The Event Viewer lists what is committed; the engine's view of the item catches up once it is flushed.
   await ctx.runner.caughtUp(itemId);
-  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
+  if (ctx.runner.isStopped) throw shuttingDown();
   const item = ctx.runner.itemOf(itemId);
   const snapshot = ctx.runner.snapshotOf(itemId);
   if (!item || !snapshot) throw new Refusal('not-found', `no item ${itemId}`);
@@ -59,7 +60,7 @@ async function exclusively<T>(
 
 /** Runs `action` on a failed start, by its STARTSTD event id (SPEC §6). */
 async function onFailedStart<T>(ctx: EngineContext, startEventId: string, action: (start: FailedStart) => Promise<T>): Promise<T> {
-  if (ctx.runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
+  if (ctx.runner.isStopped) throw shuttingDown();
   const start = ctx.store.getEvent(startEventId);
   if (!start || start.typeCode !== STARTSTD_CODE) throw new Refusal('not-found', `no new start has event id ${startEventId}`);
   return exclusively(ctx, start.itemId, 'failed', (item, snapshot) => action({ start, item, snapshot }));
@@ -151,7 +152,6 @@ interface Standardizing {
 
 /** True once the server is going down: waits are released before the engine stops. */
 const goingDown = (ctx: EngineContext) => ctx.waits.released || ctx.runner.isStopped;
-const shuttingDown = () => new Refusal('unavailable', 'the engine is shutting down; try again');
 
 /** One address through the standardizer, retrying transient failures within the edit's deadline. */
 async function standardizeOne(ctx: EngineContext, run: Standardizing, itemId: string, field: 'deliveryAddress' | 'billingAddress', address: Address, key: string): Promise<Address> {

@@ -1,5 +1,9 @@
 // Waiting with a deadline: what the engine does wherever a request must not hang (processSync,
 // cancel, shutdown), and the signal that ends every such wait at once when the server goes down.
+import { Refusal } from '../domain/index.ts';
+
+/** What a request the engine can no longer serve is told: it is going down (503, try again). */
+export const shuttingDown = (): Refusal => new Refusal('unavailable', 'the engine is shutting down; try again');
 
 /** Ends the engine's waits early, when the server goes down; each wait lets go of it when it ends. */
 export class Release {

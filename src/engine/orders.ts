@@ -14,6 +14,7 @@ import {
 import { itemStatusOf, statePath } from '../machines/index.ts';
 import type { IdempotencyRecord } from '../store/index.ts';
 import { syncSettled, type EngineContext } from './context.ts';
+import { shuttingDown } from './deadline.ts';
 import type { Snapshot } from './runner.ts';
 
 /** A purchase to place, already validated by `parsePurchase`. */
@@ -68,7 +69,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const { appId, idempotencyKey, purchase } = request;
   const app = store.getApp(appId);
   if (!app) throw new Refusal('not-found', `consumer app ${appId} does not exist`);
-  if (runner.isStopped) throw new Refusal('unavailable', 'the engine is shutting down; try again');
+  if (runner.isStopped) throw shuttingDown();
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);

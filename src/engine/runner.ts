@@ -4,7 +4,7 @@
 // the change, or let a finished actor go.
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { EventEmitter } from 'eventemitter3';
-import { Refusal, TransientError, ensureError, runsBeforeStart, type Connectors, type ItemRecord, type StepName } from '../domain/index.ts';
+import { TransientError, ensureError, runsBeforeStart, type Connectors, type ItemRecord, type StepName } from '../domain/index.ts';
 import {
   findActiveCall,
   indexCallStates,
@@ -31,7 +31,7 @@ import { crashProcess } from './fatal.ts';
 import { stateWrite } from './stateWrites.ts';
 import { CallWatch, settledOf, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
-import { beforeDeadline } from './deadline.ts';
+import { beforeDeadline, shuttingDown } from './deadline.ts';
 import type { EngineEvents } from './bus.ts';
 
 /** A chart snapshot. */
@@ -245,7 +245,7 @@ export class Runner {
     }
     this.live.clear();
     // A request waiting on an item (a purchase's synchronous part) is answered 503, not left hanging.
-    this.waiters.stop(new Refusal('unavailable', 'the engine is shutting down; try again'));
+    this.waiters.stop(shuttingDown());
     await staged;
     // Calls given up on but still on their way count too: a restarted engine's void must not overtake them.
     await beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.callTimeoutMs);
