@@ -2,13 +2,16 @@
 // and status, retries, SSE clients, items in memory, request latency histograms, and the process's
 // own (prom-client's defaults: heap, RSS, event-loop lag, GC, open handles and file descriptors),
 // so an engineer sees a leak or a stalled loop without attaching a profiler. A registry per app,
-// so every test builds its own.
+// so every test builds its own; the process's metrics in one registry per process, since each
+// collection of them keeps a GC observer and an event-loop histogram for the life of the process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/index.ts';
 
 /** The app's metrics. */
 export interface Metrics {
-  readonly registry: Registry;
+  /** The Prometheus text of the process's metrics and the app's. */
+  text(): Promise<string>;
+  readonly contentType: string;
   /** A purchase answered with `status`. */
   countPurchase(status: number, ms: number): void;
   /** A request answered: its method, route pattern, status and duration in ms. */
@@ -17,10 +20,21 @@ export interface Metrics {
   sseClients(delta: number): void;
 }
 
+let processRegistry: Registry | undefined;
+
+/** The process's own metrics, collected once however many apps the process builds. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** Builds the metrics and starts listening to the engine's step outcomes. */
 export function createMetrics(engine: Engine): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const ofProcess = processMetrics();
   const purchases = new Counter({ name: 'purchases_total', help: 'Purchases answered, by HTTP status', labelNames: ['status'], registers: [registry] });
   const purchaseSeconds = new Histogram({
     name: 'purchase_response_seconds',
@@ -51,7 +65,8 @@ export function createMetrics(engine: Engine): Metrics {
   });
   engine.bus.on('retry', (call) => retries.inc({ type: call }));
   return {
-    registry,
+    text: async () => (await ofProcess.metrics()) + (await registry.metrics()),
+    contentType: registry.contentType,
     countPurchase(status, ms) {
       purchases.inc({ status: String(status) });
       purchaseSeconds.observe(ms / 1000);

@@ -50,6 +50,11 @@ test("metrics show the process's own: heap, resident memory, event-loop lag, ope
   assert.ok(value('process_resident_memory_bytes') >= value('nodejs_heap_size_used_bytes'));
   if (process.platform === 'linux') assert.ok(value('process_open_fds') > 0); // prom-client reads /proc
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+  // Collected once per process, however many apps it builds: each app shows them, each once.
+  const second = await createHttpWorld(t);
+  const again = await (await second.request('GET', '/metrics')).text();
+  assert.equal(again.match(/^# HELP process_resident_memory_bytes /gm)?.length, 1);
+  assert.match(again, /^sse_clients 0$/m);
 });
 
 test('the OpenAPI document lists every endpoint of API.md, and the docs page is served locally', async (t) => {

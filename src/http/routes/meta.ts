@@ -26,7 +26,7 @@ export function metaRoutes(app: OpenAPIHono<AppEnv>, { engine, access, metrics }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (engine.ready ? c.json({ status: 'ready' }) : c.json({ status: 'recovering' }, 503)));
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  app.get('/metrics', async (c) => c.text(await metrics.text(), 200, { 'content-type': metrics.contentType }));
   app.get('/openapi.json', (c) =>
     c.json(
       app.getOpenAPI31Document({
