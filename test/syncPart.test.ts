@@ -337,6 +337,20 @@ test('a shutdown answers a processSync purchase still waiting for provisioning a
   assert.equal(typeof outcome === 'object' && outcome.kind, 'accepted');
 });
 
+test('repeats at once of an order whose answer was never kept: the first answer kept is every answer', async (t) => {
+  const world = await createWorld(t);
+  const first = await world.purchase(purchaseBody(), 'k-twice'); // no answer kept, as when the process ends first
+  assert.equal(first.kind, 'accepted');
+  let answers = 0;
+  const repeat = () =>
+    world.engine.placeOrder({ appId: 'shop', idempotencyKey: 'k-twice', purchase: parsePurchase(purchaseBody()), answerOf: () => ({ status: 202, body: ++answers }) });
+  const [a, b] = await Promise.all([repeat(), repeat()]);
+  assert.equal(answers, 1, 'one answer made and kept');
+  assert.equal(a.kind, 'accepted');
+  assert.deepEqual(b, { kind: 'replay', answer: { status: 202, body: 1 } });
+  assert.deepEqual(world.store.getIdempotencyRecord('shop', 'k-twice')?.answer, { status: 202, body: 1 });
+});
+
 test('issue-review-2: a key whose order started but whose answer was never kept answers as split mode after a restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

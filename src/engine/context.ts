@@ -1,6 +1,6 @@
 // What the engine's parts share: the store, the runner, the connectors, the clock and id sources, and settings.
 import type { Connectors } from '../domain/index.ts';
-import type { EngineStore } from '../store/index.ts';
+import type { EngineStore, IdempotencyRecord } from '../store/index.ts';
 import type { Runner, Snapshot } from './runner.ts';
 import type { Release } from './deadline.ts';
 import { statePath } from '../machines/index.ts';
@@ -34,6 +34,8 @@ export interface EngineContext {
   busy: Set<string>;
   /** Idempotency keys (`app NUL key`) whose first request is still running in this process. */
   inFlight: Set<string>;
+  /** Answers being kept with their keys (`app NUL key`), until durable: a repeat meanwhile replays it. */
+  keeping: Map<string, Promise<NonNullable<IdempotencyRecord['answer']>>>;
   /** Requests that wait on provisioning wait through this, so a shutdown can answer them at once. */
   waits: Release;
 }

@@ -146,6 +146,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     busy: new Set(),
     inFlight: new Set(),
+    keeping: new Map(),
     waits: new Release(),
   };
   const { store } = options;

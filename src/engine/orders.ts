@@ -73,7 +73,7 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   const bodyHash = createHash('sha256').update(JSON.stringify(purchase)).digest('base64url');
   const flight = `${appId}\u0000${idempotencyKey}`;
   const known = store.getIdempotencyRecord(appId, idempotencyKey);
-  if (known) return keep(ctx, request, await answerForExisting(ctx, known, bodyHash, flight));
+  if (known) return keep(ctx, request, await answerForExisting(ctx, known, bodyHash, flight), flight);
   // Checked only for a new key: a repeated key gets its first answer even after an offer changed.
   const offers = checkOffers(ctx, purchase);
   request.admitNew?.();
@@ -97,11 +97,11 @@ export async function placeOrder(ctx: EngineContext, request: PlaceOrderRequest)
   );
   if (existing) {
     for (const p of prepared) p.discard();
-    return keep(ctx, request, await answerForExisting(ctx, existing, bodyHash, flight));
+    return keep(ctx, request, await answerForExisting(ctx, existing, bodyHash, flight), flight);
   }
   return whileInFlight(ctx, flight, async () => {
     for (const p of prepared) p.launch();
-    return keep(ctx, request, await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs));
+    return keep(ctx, request, await runSyncPart(ctx, order, items, at + settings.processSyncDeadlineMs), flight);
   });
 }
 
@@ -115,14 +115,27 @@ async function whileInFlight<T>(ctx: EngineContext, flight: string, work: () => 
   }
 }
 
-/** Keeps the outcome's answer with the key, unless one is kept already (the first answer stands). */
-async function keep(ctx: EngineContext, request: PlaceOrderRequest, outcome: OrderOutcome): Promise<OrderOutcome> {
+/**
+ * Keeps the outcome's answer with the key, unless one is kept already (the first answer stands).
+ * Repeats at once of a key whose answer was lost each reach here with their own outcome: the one
+ * that stages its answer first wins, and the others replay it once it is durable.
+ */
+async function keep(ctx: EngineContext, request: PlaceOrderRequest, outcome: OrderOutcome, flight: string): Promise<OrderOutcome> {
   if (outcome.kind === 'replay' || !request.answerOf) return outcome;
+  const keeping = ctx.keeping.get(flight);
+  if (keeping) return { kind: 'replay', answer: await keeping };
   const record = ctx.store.getIdempotencyRecord(request.appId, request.idempotencyKey);
-  if (record?.answer) return { kind: 'replay', answer: record.answer }; // the first answer kept stands
+  if (record?.answer) return { kind: 'replay', answer: record.answer };
   if (!record) return outcome;
-  ctx.runner.stage({ idempotency: [{ appId: request.appId, key: request.idempotencyKey, record: { ...record, answer: request.answerOf(outcome) } }] });
-  await ctx.runner.durable();
+  const answer = request.answerOf(outcome);
+  ctx.runner.stage({ idempotency: [{ appId: request.appId, key: request.idempotencyKey, record: { ...record, answer } }] });
+  const kept = ctx.runner.durable().then(() => answer);
+  ctx.keeping.set(flight, kept);
+  try {
+    await kept;
+  } finally {
+    ctx.keeping.delete(flight);
+  }
   return outcome;
 }
 
