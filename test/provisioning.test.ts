@@ -1,6 +1,10 @@
 // End-to-end provisioning through the engine and the simulators (SPEC §2, §3, §7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Refusal, TransientError } from '../src/domain/index.ts';
 import { customerKey } from '../src/engine/index.ts';
 import { createWorld, purchaseBody } from './helpers/world.ts';
 import type { World } from './helpers/world.ts';
@@ -220,4 +224,41 @@ test('a call that never answers counts as a transient failure after the call tim
   const link = startOf(world, done.itemId).children.find((e) => e.typeName === 'LINKOWNER')!;
   assert.equal(link.attempts, 2);
   assert.equal(world.sims.controls.ledger({ itemId: done.itemId }).filter((e) => e.operation === 'link-owner').length, 1);
+});
+
+test('settled rejects unavailable when the engine stops while it waits, and once it has stopped', async (t) => {
+  const world = await createWorld(t);
+  await world.sims.controls.setOutage(true);
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const itemId = outcome.items[0].itemId;
+  const waiting = assert.rejects(world.engine.settled(itemId), (error) => error instanceof Refusal && error.code === 'unavailable');
+  await world.engine.stop();
+  await waiting;
+  await assert.rejects(world.engine.settled(itemId), (error) => error instanceof Refusal && error.code === 'unavailable');
+});
+
+test('an engine stopping while a call that will fail is on its way stops cleanly; the next engine makes the call again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'stop-failing-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let called!: () => void;
+  const calledOnce = new Promise<void>((resolve) => (called = resolve));
+  const first = await createWorld(t, {
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      registration: {
+        linkOwner: async () => {
+          called();
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          throw new TransientError('registration down');
+        },
+      },
+    }),
+  }, dir);
+  const outcome = await first.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  await calledOnce;
+  await first.close(); // resolves: the failing call's rejection is the call's, not the stop's
+  const second = await createWorld(t, {}, dir);
+  assert.equal((await second.settled(outcome.items[0].itemId)).status, 'complete');
 });

@@ -26,7 +26,7 @@ import { itemView, progressOf } from './views.ts';
 import { customerKey } from './project.ts';
 import { ulidFactory } from './ids.ts';
 import { crashProcess } from './fatal.ts';
-import { Release } from './deadline.ts';
+import { Release, shuttingDown } from './deadline.ts';
 
 /** What the engine is built from; every field but `store` and `connectors` has a default. */
 export interface EngineOptions extends Partial<EngineSettings> {
@@ -77,7 +77,8 @@ export interface Engine {
   getItemState(itemId: string): Snapshot['value'] | undefined;
   /**
    * Resolves once the item is no longer in progress (complete, failed, closed, ...); undefined
-   * for an unknown item or one whose order was aborted. Rejects (Refusal `unavailable`) once the engine stops.
+   * for an unknown item or one whose order was aborted. Rejects (Refusal `unavailable`) once the
+   * engine stops, whether it was stopped already or stops while this waits.
    */
   settled(itemId: string): Promise<ItemDetail | undefined>;
   listEvents(query: EventQuery): EventPage;
@@ -221,8 +222,9 @@ export function createEngine(options: EngineOptions): Engine {
     getItem: detail,
     getItemState: (itemId) => runner.snapshotOf(itemId)?.value,
     async settled(itemId) {
-      // A stopped engine changes nothing more, and its store may be closed: nothing to wait for.
-      if (runner.isStopped || !runner.snapshotOf(itemId)) return undefined;
+      // A stopped engine changes nothing more, and its store may be closed: the caller is told so.
+      if (runner.isStopped) throw shuttingDown();
+      if (!runner.snapshotOf(itemId)) return undefined;
       // At rest (no call, no timer) and not in progress: complete, failed, closed, cancelled, aborted.
       await runner.waitFor(itemId, (s) => isAtRest(callStates, s.value) && itemStatusOf(s.value) !== 'in_progress');
       return detail(itemId);
