@@ -337,6 +337,15 @@ test('a shutdown answers a processSync purchase still waiting for provisioning a
   assert.equal(typeof outcome === 'object' && outcome.kind, 'accepted');
 });
 
+test("a repeat of a processSync order whose answer was never kept waits its own deadline for the end", async (t) => {
+  const world = await lteWorld(t, { processSyncDeadlineMs: 1_500, syncBudgetMs: 2_000 });
+  world.sims.controls.setLatency(200); // the steps take ~2.4 s: past the first request's deadline, inside the repeat's
+  const first = await world.purchase(purchaseBody(), 'k-slow', 'lte'); // no answer kept
+  assert.equal(first.kind, 'accepted');
+  const again = await world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-slow', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: 201, body: o.kind }) });
+  assert.equal(again.kind, 'complete', 'the repeat waited for the end, as the first request would have');
+});
+
 test('repeats at once of an order whose answer was never kept: the first answer kept is every answer', async (t) => {
   const world = await createWorld(t);
   const first = await world.purchase(purchaseBody(), 'k-twice'); // no answer kept, as when the process ends first

@@ -100,6 +100,12 @@ test('refuses text that cannot be shown back: control characters, bidirectional 
     ['deliveryAddress.line1', (b) => (b.deliveryAddress.line1 = '1 Main \ud800St')],
     ['deliveryAddress.city', (b) => (b.deliveryAddress.city = 'Spring\u2028field')],
     ['items[0].offerId', (b) => (b.items[0].offerId = 'daily\u0007')],
+    ['subscriber.lastName', (b) => (b.subscriber.lastName = 'Doe\u0085')], // C1 (next line)
+    ['subscriber.firstName', (b) => (b.subscriber.firstName = 'Jane\u007f')], // DEL
+    ['subscriber.lastName', (b) => (b.subscriber.lastName = '\u2066Doe\u2069')], // an isolate
+    ['deliveryAddress.line2', (b) => ((b.deliveryAddress as Record<string, string>).line2 = 'Apt \udc00')], // a lone low surrogate
+    ['deliveryAddress.unit', (b) => ((b.deliveryAddress as Record<string, string>).unit = '4\u0000B')],
+    ['deliveryAddress.postalCode', (b) => (b.deliveryAddress.postalCode = '123\u202e45')],
   ];
   for (const [path, patch] of cases) {
     const body = valid();

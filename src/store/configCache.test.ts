@@ -67,3 +67,27 @@ test('a write the table refuses leaves the cache as the table is', async (t) => 
   assert.equal(cache.get(['offer', 'weekly']), undefined);
   assert.equal(cache.size, 1);
 });
+
+test('a write the commit refuses is taken back, unless a later write took the key over', async () => {
+  // A table whose commits the test settles, as lmdb settles them after the transaction.
+  const commits: Array<{ resolve: (ok: boolean) => void; reject: (error: Error) => void }> = [];
+  const table = {
+    getRange: () => [{ key: ['offer', 'daily'], value: 'first' }],
+    put: () => new Promise<boolean>((resolve, reject) => commits.push({ resolve, reject })),
+    remove: () => new Promise<boolean>((resolve, reject) => commits.push({ resolve, reject })),
+  };
+  const cache = createConfigCache(table as unknown as Parameters<typeof createConfigCache>[0]);
+  const refused = cache.put(['offer', 'daily'], 'second');
+  assert.equal(cache.get(['offer', 'daily']), 'second', 'shown at once');
+  commits[0].reject(new Error('disk full'));
+  await assert.rejects(refused, /disk full/);
+  assert.equal(cache.get(['offer', 'daily']), 'first', 'the refused write is taken back');
+
+  const a = cache.put(['offer', 'daily'], 'A');
+  const b = cache.put(['offer', 'daily'], 'B');
+  commits[1].reject(new Error('refused'));
+  await assert.rejects(a, /refused/);
+  assert.equal(cache.get(['offer', 'daily']), 'B', 'a later write stands');
+  commits[2].resolve(true);
+  assert.equal(await b, true);
+});

@@ -98,4 +98,7 @@ test('a body is UTF-8: another charset is 415, bytes that are not UTF-8 are 400,
   const utf8 = await put('application/json; charset="UTF-8"', new TextEncoder().encode('{"name":"Café","rateCode":"R","price":1}'));
   assert.equal(utf8.status, 201);
   assert.equal(h.world.store.getOffer('latin')?.name, 'Café');
+  // `utf8`, as some clients spell it, is UTF-8 too.
+  assert.equal((await put('application/json;charset=utf8', new TextEncoder().encode('{"name":"Café 2","rateCode":"R","price":1}'))).status, 200);
+  assert.equal(h.world.store.getOffer('latin')?.name, 'Café 2');
 });

@@ -126,6 +126,11 @@ test('list filters are validated: a bad type, status, time or limit is 422 namin
   // Numbers are whole numbers written plainly, not any text JavaScript can read as one.
   const loose = await json(await h.request('GET', '/v1/events?type=0x3&status=2.0&limit=1e2', { token: csr }));
   assert.deepEqual(loose.body.errors.map((e: { path: string }) => e.path).sort(), ['limit', 'status', 'type']);
+  // `limit` runs from 1 to 500 (API.md), both ends included.
+  assert.equal((await h.request('GET', '/v1/events?limit=500', { token: csr })).status, 200);
+  assert.equal((await h.request('GET', '/v1/events?limit=1', { token: csr })).status, 200);
+  const zero = await json(await h.request('GET', '/v1/events?limit=0', { token: csr }));
+  assert.deepEqual([zero.status, zero.body.errors.map((e: { path: string }) => e.path)], [422, ['limit']]);
   const key = await h.newApp();
   for (const i of [1, 2, 3]) await failedStart(h, key, purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'X', lastName: "Y'z", email: `x${i}@example.com` } }), `p${i}`);
   const first = await json(await h.request('GET', '/v1/events?limit=2', { token: csr }));
