@@ -32,3 +32,18 @@ test('a shutdown closes a stream whose client reads nothing any more, after a gr
   assert.equal(await Promise.race([h.app.endStreams().then(() => 'closed'), stuck]), 'closed');
   assert.match(await (await h.request('GET', '/metrics')).text(), /^sse_clients 0$/m);
 });
+
+test('a shutdown ends a stream whose client reads at once, after what it was sent, without waiting out the grace', async (t) => {
+  const h = await createHttpWorld(t);
+  const { session } = await shop(h);
+  const stream = await h.request('GET', `/v1/notifications/stream?token=${session.sessionToken}`);
+  const reader = stream.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value);
+  // The grace (2 s) is for clients that stopped reading; this one reads, so its stream ends now.
+  const graceOver = new Promise((resolve) => setTimeout(resolve, 1_500, 'waited out the grace').unref());
+  const ended = h.app.endStreams().then(() => 'ended');
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+  assert.equal(await Promise.race([ended, graceOver]), 'ended');
+  assert.match(text, /^event: snapshot$/m);
+});
