@@ -8,8 +8,11 @@
 //   +event rows     the Event Viewer's rows and indexes, account numbers, the notification log
 //   +ledgers        a ledger record, its item index and a state record per call, in the third
 //                   parties' own store, each answered once that store is flushed
-//   npm run bench:ceiling -- [items=10000] [runs=3] [inFlight=1000]
-import { spawnSync } from 'node:child_process';
+// With `processes` P > 1, each variant runs as P processes at once, each with N/P items over its
+// own data directory (as bench:shards): an upper bound of what any engine writing this could do on
+// P cores, whatever its threads share. Their items/s is all the items over the slowest one's time.
+//   npm run bench:ceiling -- [items=10000] [runs=3] [inFlight=1000] [processes=1]
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,27 +130,49 @@ async function runOnce(variant: Variant, items: number, inFlight: number) {
   await store.close();
   await thirdParties.close();
   rmSync(dir, { recursive: true, force: true });
-  return { variant, items, itemsPerSecond: Math.round(items / seconds), cpuMsPerItem: Math.round((cpu.user + cpu.system) / items) / 1000 };
+  return { variant, items, seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-const [itemsText = '10000', runsText = '3', inFlightText = '1000', variant] = process.argv.slice(2);
+type ChildResult = Awaited<ReturnType<typeof runOnce>>;
+
+/** One child process running `variant` over its own directory. */
+function child(variant: Variant, items: number, inFlight: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const running = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, String(items), '1', String(inFlight), '1', variant], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    running.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    running.on('error', reject);
+    running.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`${variant}: a child exited with ${code}`))));
+  });
+}
+
+/** A variant as `processes` children at once, sharing the items: items/s and CPU ms per item over all of them. */
+async function runVariant(variant: Variant, items: number, inFlight: number, processes: number) {
+  const shares = await Promise.all(Array.from({ length: processes }, () => child(variant, Math.round(items / processes), Math.round(inFlight / processes))));
+  const total = shares.reduce((sum, share) => sum + share.items, 0);
+  const slowest = Math.max(...shares.map((share) => share.seconds));
+  const cpuMs = shares.reduce((sum, share) => sum + share.cpuMs, 0);
+  return { itemsPerSecond: Math.round(total / slowest), cpuMsPerItem: Math.round((cpuMs / total) * 1000) / 1000 };
+}
+
+const [itemsText = '10000', runsText = '3', inFlightText = '1000', processesText = '1', variant] = process.argv.slice(2);
 if (variant) {
   process.stdout.write(JSON.stringify(await runOnce(variant as Variant, Number(itemsText), Number(inFlightText))));
   process.exit(0);
 }
+const processes = Number(processesText);
 const rows = [];
 // Variants take turns, so a slow spell of this machine does not land on one variant only.
-const results = new Map<Variant, Array<Awaited<ReturnType<typeof runOnce>>>>(VARIANTS.map((v) => [v, []]));
+const results = new Map<Variant, Array<Awaited<ReturnType<typeof runVariant>>>>(VARIANTS.map((v) => [v, []]));
 for (let run = 0; run < Number(runsText); run++) {
-  for (const v of VARIANTS) {
-    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, itemsText, '1', inFlightText, v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (child.status !== 0) throw new Error(`${v} run ${run + 1} failed`);
-    results.get(v)!.push(JSON.parse(child.stdout));
-  }
+  for (const v of VARIANTS) results.get(v)!.push(await runVariant(v, Number(itemsText), Number(inFlightText), processes));
 }
 for (const [v, runs] of results) {
   rows.push({ variant: v, itemsPerSecond: median(runs.map((r) => r.itemsPerSecond)), cpuMsPerItem: median(runs.map((r) => r.cpuMsPerItem)), runs: runs.map((r) => r.itemsPerSecond).join(' / ') });
 }
 console.table(rows);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'ceiling.json'), JSON.stringify({ at: new Date().toISOString(), items: Number(itemsText), inFlight: Number(inFlightText), rows }, null, 2));
+const file = processes === 1 ? 'ceiling.json' : `ceiling-${processes}-processes.json`;
+writeFileSync(join(import.meta.dirname, 'results', file), JSON.stringify({ at: new Date().toISOString(), items: Number(itemsText), inFlight: Number(inFlightText), processes, rows }, null, 2));
