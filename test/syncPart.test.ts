@@ -338,12 +338,27 @@ test('a shutdown answers a processSync purchase still waiting for provisioning a
 });
 
 test("a repeat of a processSync order whose answer was never kept waits its own deadline for the end", async (t) => {
-  const world = await lteWorld(t, { processSyncDeadlineMs: 1_500, syncBudgetMs: 2_000 });
-  world.sims.controls.setLatency(200); // the steps take ~2.4 s: past the first request's deadline, inside the repeat's
+  // CHGEMAILPREF, the last step, is held until the test lets it go: the first request answers
+  // at its deadline, and the repeat is still waiting when the item then completes.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const world = await lteWorld(t, {
+    processSyncDeadlineMs: 1_000,
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      preferences: {
+        subscribe: async (request, context) => {
+          await held;
+          return connectors.preferences.subscribe(request, context);
+        },
+      },
+    }),
+  });
   const first = await world.purchase(purchaseBody(), 'k-slow', 'lte'); // no answer kept
-  assert.equal(first.kind, 'accepted');
-  const again = await world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-slow', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: 201, body: o.kind }) });
-  assert.equal(again.kind, 'complete', 'the repeat waited for the end, as the first request would have');
+  assert.equal(first.kind, 'accepted', 'past its deadline, as split mode');
+  const again = world.engine.placeOrder({ appId: 'lte', idempotencyKey: 'k-slow', purchase: parsePurchase(purchaseBody()), answerOf: (o) => ({ status: 201, body: o.kind }) });
+  release();
+  assert.equal((await again).kind, 'complete', 'the repeat waited for the end, as the first request would have');
 });
 
 test('repeats at once of an order whose answer was never kept: the first answer kept is every answer', async (t) => {

@@ -11,6 +11,7 @@ import type { Engine } from '../engine/index.ts';
 export interface Metrics {
   /** The Prometheus text of the process's metrics and the app's. */
   text(): Promise<string>;
+  /** The content type of that text (Prometheus exposition format 0.0.4). */
   readonly contentType: string;
   /** A purchase answered with `status`. */
   countPurchase(status: number, ms: number): void;

@@ -50,7 +50,8 @@ test("metrics show the process's own: heap, resident memory, event-loop lag, ope
   assert.ok(value('process_resident_memory_bytes') >= value('nodejs_heap_size_used_bytes'));
   if (process.platform === 'linux') assert.ok(value('process_open_fds') > 0); // prom-client reads /proc
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
-  // Collected once per process, however many apps it builds: each app shows them, each once.
+  // Another app in the same process shows them too, each once (they are collected once per
+  // process, which this cannot see: what it guards is that each app's text still has them).
   const second = await createHttpWorld(t);
   const again = await (await second.request('GET', '/metrics')).text();
   assert.equal(again.match(/^# HELP process_resident_memory_bytes /gm)?.length, 1);
