@@ -2,7 +2,7 @@
 // serves the product; `npm run demo` runs the scripted engine demo instead.
 import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.ts';
-import { createApp, serveApp, type RunningServer } from './http/index.ts';
+import { createApp, createProcessMetrics, serveApp, type RunningServer } from './http/index.ts';
 import { openProduct, type Product } from './product.ts';
 import { runDemo } from './demo.ts';
 import { banner } from './banner.ts';
@@ -32,7 +32,7 @@ if (process.argv.includes('--demo')) {
     { level: config.logLevel, redact: ['*.authorization', '*.token', '*.apiKey', '*.sessionToken', '*.paymentToken', '*.card'] },
     pino.destination({ dest: 1, sync: true }),
   );
-  const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger });
+  const app = createApp({ engine: product.engine, access: product.access, sims: product.sims.controls, logger, processMetrics: createProcessMetrics() });
   let server: RunningServer | undefined;
   let startUp: Promise<void> = Promise.resolve();
   let stopping = false;

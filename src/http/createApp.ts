@@ -51,7 +51,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Builds the HTTP app. */
 export function createApp(deps: AppDeps): App {
   const { logger } = deps;
-  const metrics = createMetrics(deps.engine);
+  const metrics = createMetrics(deps.engine, deps.processMetrics);
   const streams = new Streams(deps.heartbeatMs ?? 15_000, metrics);
   // pino's own `err` serializer writes the type, message and stack.
   const feed = new ItemFeed(deps.engine.bus, (error) => logger.error({ err: error }, 'a stream failed on an item change'));

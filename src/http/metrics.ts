@@ -2,8 +2,9 @@
 // and status, retries, SSE clients, items in memory, request latency histograms, and the process's
 // own (prom-client's defaults: heap, RSS, event-loop lag, GC, open handles and file descriptors),
 // so an engineer sees a leak or a stalled loop without attaching a profiler. A registry per app,
-// so every test builds its own; the process's metrics in one registry per process, since each
-// collection of them keeps a GC observer and an event-loop histogram for the life of the process.
+// so every test builds its own. The process's metrics come from the process's entry point, which
+// collects them once: each collection keeps a GC observer and an event-loop histogram for the life
+// of the process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/index.ts';
 
@@ -21,21 +22,16 @@ export interface Metrics {
   sseClients(delta: number): void;
 }
 
-let processRegistry: Registry | undefined;
-
-/** The process's own metrics, collected once however many apps the process builds. */
-function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  return processRegistry;
+/** The process's own metrics (heap, RSS, event-loop lag, GC, handles, file descriptors): build once per process. */
+export function createProcessMetrics(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }
 
-/** Builds the metrics and starts listening to the engine's step outcomes. */
-export function createMetrics(engine: Engine): Metrics {
+/** Builds the app's metrics, shown after `ofProcess`'s if given, and starts listening to the engine's step outcomes. */
+export function createMetrics(engine: Engine, ofProcess?: Registry): Metrics {
   const registry = new Registry();
-  const ofProcess = processMetrics();
   const purchases = new Counter({ name: 'purchases_total', help: 'Purchases answered, by HTTP status', labelNames: ['status'], registers: [registry] });
   const purchaseSeconds = new Histogram({
     name: 'purchase_response_seconds',
@@ -66,7 +62,7 @@ export function createMetrics(engine: Engine): Metrics {
   });
   engine.bus.on('retry', (call) => retries.inc({ type: call }));
   return {
-    text: async () => (await ofProcess.metrics()) + (await registry.metrics()),
+    text: async () => (ofProcess ? await ofProcess.metrics() : '') + (await registry.metrics()),
     contentType: registry.contentType,
     countPurchase(status, ms) {
       purchases.inc({ status: String(status) });

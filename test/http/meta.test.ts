@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createAccess } from '../../src/engine/index.ts';
-import { createApp, MAX_BODY_BYTES } from '../../src/http/index.ts';
+import type { Registry } from 'prom-client';
+import { createApp, createProcessMetrics, MAX_BODY_BYTES } from '../../src/http/index.ts';
 import { createHttpWorld } from '../helpers/httpWorld.ts';
 import { createWorld, purchaseBody } from '../helpers/world.ts';
 
@@ -42,20 +43,23 @@ test('metrics count purchases, step outcomes by type and status, retries and SSE
   assert.match(text, /^http_request_duration_seconds_bucket\{.*route="\/v1\/purchases"/m);
 });
 
-test("metrics show the process's own: heap, resident memory, event-loop lag, open file descriptors", async (t) => {
-  const h = await createHttpWorld(t);
-  const text = await (await h.request('GET', '/metrics')).text();
+test("metrics show the process's own, when the process gives them: heap, resident memory, event-loop lag, open file descriptors", async (t) => {
+  const world = await createWorld(t);
+  const build = (processMetrics?: Registry) =>
+    createApp({ engine: world.engine, access: createAccess(world.store), sims: world.sims.controls, logger: pino({ level: 'silent' }), processMetrics });
+  const ofProcess = createProcessMetrics();
+  const text = await (await build(ofProcess).hono.request('/metrics')).text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
   assert.ok(value('nodejs_heap_size_used_bytes') > 0);
   assert.ok(value('process_resident_memory_bytes') >= value('nodejs_heap_size_used_bytes'));
   if (process.platform === 'linux') assert.ok(value('process_open_fds') > 0); // prom-client reads /proc
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
-  // Another app in the same process shows them too, each once (they are collected once per
-  // process, which this cannot see: what it guards is that each app's text still has them).
-  const second = await createHttpWorld(t);
-  const again = await (await second.request('GET', '/metrics')).text();
-  assert.equal(again.match(/^# HELP process_resident_memory_bytes /gm)?.length, 1);
-  assert.match(again, /^sse_clients 0$/m);
+  assert.match(text, /^sse_clients 0$/m, "and the app's own after them");
+  // An app built without them (every test app but this one) collects none: each collection keeps
+  // a GC observer and an event-loop histogram for the life of the process.
+  const without = await (await build().hono.request('/metrics')).text();
+  assert.doesNotMatch(without, /process_resident_memory_bytes/);
+  assert.match(without, /^sse_clients 0$/m);
 });
 
 test('the OpenAPI document lists every endpoint of API.md, and the docs page is served locally', async (t) => {

@@ -31,7 +31,9 @@ test('meta over a real port: the banner, health, readiness, metrics, OpenAPI', a
   assert.doesNotMatch(server.output(), new RegExp(ADMIN), 'a token the operator chose is not printed');
   assert.equal((await server.request('GET', '/healthz')).status, 200);
   assert.equal((await server.request('GET', '/readyz')).status, 200);
-  assert.match(await (await server.request('GET', '/metrics')).text(), /sse_clients/);
+  const metrics = await (await server.request('GET', '/metrics')).text();
+  assert.match(metrics, /sse_clients/);
+  assert.match(metrics, /^process_resident_memory_bytes \d+/m, "the server's entry point gives the process's own");
   assert.equal((await server.request('GET', '/openapi.json')).status, 200);
 });
 
