@@ -39,7 +39,7 @@ export interface SimulatorControls {
   setLatency(ms: number): void;
   /** The current latency in ms. */
   latency(): number;
-  /** Every effect performed, or one item's, oldest first. */
+  /** Every effect performed, or one item's, oldest first (by `performedAt`: effects of one system in one millisecond in key order). */
   ledger(filter?: { itemId?: string }): LedgerEntry[];
   /** The mails sent, oldest first, or those to one address (any case). */
   outbox(filter?: { email?: string }): OutboxEntry[];
