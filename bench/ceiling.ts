@@ -13,7 +13,6 @@
 // P cores, whatever its threads share. Their items/s is all the items over the time from the first
 // one's start to the last one's end.
 //   npm run bench:ceiling -- [items=10000] [runs=3] [inFlight=1000] [processes=1]
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +23,9 @@ import { ulidFactory } from '../src/engine/ids.ts';
 import { projectNotification, projectTransition } from '../src/engine/project.ts';
 import { stateWrite } from '../src/engine/stateWrites.ts';
 import { findActiveCall, indexCallStates, newStartMachine, persistSnapshot, type NewStartEvent, type StepOutput } from '../src/machines/index.ts';
-import { NODE_FLAGS } from '../src/nodeFlags.ts';
 import { openStore, openThirdPartyStore, type Batch } from '../src/store/index.ts';
 import { benchPurchase } from './benchPurchase.ts';
+import { runChild } from './child.ts';
 import { median } from './stats.ts';
 
 type Variant = 'chart+journal' | '+event rows' | '+ledgers';
@@ -138,22 +137,10 @@ async function runOnce(variant: Variant, items: number, inFlight: number) {
 
 type ChildResult = Awaited<ReturnType<typeof runOnce>>;
 
-/** One child process running `variant` over its own directory. */
-function child(variant: Variant, items: number, inFlight: number): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const running = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', import.meta.filename, String(items), '1', String(inFlight), '1', variant], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    running.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    running.on('error', reject);
-    running.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`${variant}: a child exited with ${code}`))));
-  });
-}
-
 /** A variant as `processes` children at once, sharing the items: items/s over their window and CPU ms per item. */
 async function runVariant(variant: Variant, items: number, inFlight: number, processes: number) {
-  const shares = await Promise.all(Array.from({ length: processes }, () => child(variant, Math.round(items / processes), Math.round(inFlight / processes))));
+  const args = [String(Math.round(items / processes)), '1', String(Math.round(inFlight / processes)), '1', variant];
+  const shares = await Promise.all(Array.from({ length: processes }, () => runChild<ChildResult>(import.meta.filename, args)));
   const total = shares.reduce((sum, share) => sum + share.items, 0);
   const window = (Math.max(...shares.map((share) => share.endedAt)) - Math.min(...shares.map((share) => share.startedAt))) / 1000;
   const cpuMs = shares.reduce((sum, share) => sum + share.cpuMs, 0);

@@ -4,23 +4,15 @@
 // add up. Separate processes with separate stores share nothing, so they bound from above what P
 // worker threads over one store could gain.
 //   npm run bench:shards -- [items=20000] [runs=3] [processes=2] [inFlight=1000]
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '../src/nodeFlags.ts';
+import { runChild } from './child.ts';
 import { median } from './stats.ts';
 
 /** One bench:throughput child with `items` items; resolves to its items/s. */
-function throughputChild(items: number, inFlight: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, 'throughput.ts'), String(items), '1', String(inFlight), '--child'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve((JSON.parse(out) as { itemsPerSecond: number }).itemsPerSecond) : reject(new Error(`a child exited with ${code}`))));
-  });
+async function throughputChild(items: number, inFlight: number): Promise<number> {
+  const result = await runChild<{ itemsPerSecond: number }>(join(import.meta.dirname, 'throughput.ts'), [String(items), '1', String(inFlight), '--child']);
+  return result.itemsPerSecond;
 }
 
 const [itemsText = '20000', runsText = '3', processesText = '2', inFlightText = '1000'] = process.argv.slice(2);
