@@ -1,7 +1,8 @@
 // What the engine's parts share: the store, the runner, the connectors, the clock and id sources, and settings.
 import type { Connectors } from '../domain/index.ts';
 import type { EngineStore, IdempotencyRecord } from '../store/index.ts';
-import type { Runner, Snapshot } from './runner.ts';
+import type { Runner } from './runner.ts';
+import type { Snapshot } from './live.ts';
 import type { Release } from './deadline.ts';
 import { statePath } from '../machines/index.ts';
 

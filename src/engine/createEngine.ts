@@ -21,7 +21,8 @@ import { temporaryAccountNumbers, type EngineContext, type EngineSettings } from
 import { cancelItem, closeStart, reprocessStart, updateStart, type ReprocessResult } from './csr.ts';
 import { placeOrder, type OrderOutcome, type PlaceOrderRequest } from './orders.ts';
 import { recover, type RecoveryReport } from './recovery.ts';
-import { Runner, type DebugPoint, type Snapshot } from './runner.ts';
+import { Runner, type DebugPoint } from './runner.ts';
+import type { Snapshot } from './live.ts';
 import { itemView, progressOf } from './views.ts';
 import { customerKey } from './project.ts';
 import { ulidFactory } from './ids.ts';

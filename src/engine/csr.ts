@@ -22,7 +22,7 @@ import type { EngineContext } from './context.ts';
 import { toCallError } from './calls.ts';
 import { shuttingDown } from './deadline.ts';
 import { eventData, eventRow } from './project.ts';
-import type { Snapshot } from './runner.ts';
+import type { Snapshot } from './live.ts';
 import { itemView } from './views.ts';
 
 interface FailedStart {

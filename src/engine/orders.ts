@@ -15,7 +15,7 @@ import { itemStatusOf, statePath } from '../machines/index.ts';
 import type { IdempotencyRecord } from '../store/index.ts';
 import { syncSettled, type EngineContext } from './context.ts';
 import { shuttingDown } from './deadline.ts';
-import type { Snapshot } from './runner.ts';
+import type { Snapshot } from './live.ts';
 
 /** A purchase to place, already validated by `parsePurchase`. */
 export interface PlaceOrderRequest {

@@ -2,9 +2,9 @@
 // staged into the batch of the current event-loop turn; the batch commits in one transaction,
 // and only once it is flushed does the engine make the next call, start a retry timer, publish
 // the change, or let a finished actor go.
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor } from 'xstate';
 import type { EventEmitter } from 'eventemitter3';
-import { TransientError, ensureError, runsBeforeStart, type Connectors, type ItemRecord, type StepName } from '../domain/index.ts';
+import type { Connectors, ItemRecord } from '../domain/index.ts';
 import {
   findActiveCall,
   indexCallStates,
@@ -16,26 +16,21 @@ import {
   statePath,
   type ActiveCall,
   type StoredSnapshot,
-  type ActionCall,
   type NewStartEvent,
   type NewStartInput,
   type NewStartMachine,
 } from '../machines/index.ts';
 import type { Batch, EngineStore, ItemStateWrite, StoredItemState } from '../store/index.ts';
-import { invokeCall, toCallError } from './calls.ts';
 import { projectNotification, projectTransition } from './project.ts';
 import { itemView } from './views.ts';
-import { OccupantLocks, occupantLockName } from './occupantLocks.ts';
 import { CommitTicks } from './commitTicks.ts';
 import { crashProcess } from './fatal.ts';
 import { stateWrite } from './stateWrites.ts';
-import { CallWatch, settledOf, type WatchedCall } from './callWatch.ts';
 import { Waiters } from './waiters.ts';
-import { beforeDeadline, shuttingDown } from './deadline.ts';
+import { shuttingDown } from './deadline.ts';
+import { StepCalls, type StepCall } from './stepCalls.ts';
+import type { Live, Snapshot } from './live.ts';
 import type { EngineEvents } from './bus.ts';
-
-/** A chart snapshot. */
-export type Snapshot = SnapshotFrom<NewStartMachine>;
 
 /** A named point on a commit path, so crash tests can stop the process exactly there. */
 export type DebugPoint = (point: 'committed' | 'call-returned', detail: { itemId: string; call: string; phase: string }) => void;
@@ -56,63 +51,34 @@ export interface RunnerOptions {
   callTimeoutMs?: number;
 }
 
-interface Live {
-  item: ItemRecord;
-  actor: Actor<NewStartMachine>;
-  snapshot: Snapshot;
-  /** The call `snapshot` is at, worked out once per transition. */
-  call: ActiveCall | null;
-  timer: NodeJS.Timeout | null;
-  /** The occupant lock this item holds, if any. */
-  lock: string | null;
-  /** Transitions journalled since the last full snapshot was written. */
-  sinceSnapshot: number;
-  /** The last snapshot known to be flushed: what waiters and readers may be told. */
-  committed: Snapshot;
-}
-
-/** A third-party call on its way. */
-interface PendingCall extends WatchedCall {
-  live: Live;
-  snapshot: Snapshot;
-  call: string;
-  startedAt: number;
-}
-
-const OCCUPANT_STEPS = new Set<string>(['FINDADDRESSOCCUPANT', 'CREATESUBSCRIBER']);
-
 /** The actor registry and the persist-then-act loop. */
 export class Runner {
   private readonly live = new Map<string, Live>();
   private readonly waiters = new Waiters<Snapshot>();
-  private readonly locks: OccupantLocks;
   private readonly callStates;
   private readonly ticks: CommitTicks;
+  private readonly calls: StepCalls;
   private stopped = false;
   private stopping: Promise<void> | undefined;
-  private readonly calls: CallWatch<PendingCall>;
-  /** Per item, a call given up on while still on its way: the item's next call waits for it (see `perform`). */
-  private readonly abandoned = new Map<string, Promise<unknown>>();
   /** Transitions taken since the runner started, for the benchmarks. */
   transitions = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.callStates = indexCallStates(options.machine);
-    this.locks = new OccupantLocks(options.store);
-    this.ticks = new CommitTicks(options.store, options.onFatal ?? crashProcess);
-    this.calls = new CallWatch<PendingCall>(options.clock, (pending, now) => {
-      const { live, snapshot, call, startedAt } = pending;
-      if (live.snapshot !== snapshot || this.live.get(live.item.itemId) !== live) return;
-      const settled = settledOf(pending);
-      // The answer may still come: the item's next call waits for it, until the full call timeout.
-      if (settled) this.abandon(live.item.itemId, beforeDeadline(settled, startedAt + this.callTimeoutMs - now));
-      const error = toCallError(new TransientError(`${call} did not answer within ${now - startedAt} ms`));
-      this.dispatch(live, { type: 'step.failed', at: now, error, jitter: options.random() });
+    const onFatal = options.onFatal ?? crashProcess;
+    this.ticks = new CommitTicks(options.store, onFatal);
+    const { store, connectors, clock, random, newId } = options;
+    const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    const onAnswer = (detail: { itemId: string; call: string; phase: string }) => options.debug?.('call-returned', detail);
+    const runner = this;
+    this.calls = new StepCalls({ store, connectors, clock, random, newId, callTimeoutMs, onFatal, onAnswer }, {
+      isCurrent: (live, snapshot) => !this.stopped && live.snapshot === snapshot && this.live.get(live.item.itemId) === live,
+      deliver: (live, event) => this.dispatch(live, event),
+      wake: (live) => this.act(live),
+      get isStopped() {
+        return runner.stopped;
+      },
     });
-  }
-
-  private get callTimeoutMs(): number {
-    return this.options.callTimeoutMs ?? 30_000;
   }
 
   /** How many items have an actor in memory now. */
@@ -237,8 +203,7 @@ export class Runner {
     const staged = this.ticks.close();
     this.stopped = true;
     // Calls on their way finish (bounded by the call timeout); their answers are not acted on.
-    const answers = this.calls.stop();
-    this.locks.stop();
+    const calls = this.calls.stop();
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
@@ -247,8 +212,7 @@ export class Runner {
     // A request waiting on an item (a purchase's synchronous part) is answered 503, not left hanging.
     this.waiters.stop(shuttingDown());
     await staged;
-    // Calls given up on but still on their way count too: a restarted engine's void must not overtake them.
-    await beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.callTimeoutMs);
+    await calls;
   }
 
   /** True once `stop()` was called: nothing more is written. */
@@ -280,12 +244,10 @@ export class Runner {
     const writes: Batch = { states: [state.write], events: projection.events, accountNumbers: projection.accountNumbers };
     const notification = projectNotification(item, prev, next, this.options.clock());
     if (notification) writes.notifications = [notification];
-    if (live.lock && !holdsOccupantStep(nextCall)) {
-      const released = live.lock;
+    const released = this.calls.releaseUnless(live, nextCall);
+    if (released) {
       writes.releasedLocks = [released];
-      live.lock = null;
-      this.locks.release(released, item.itemId);
-      this.stage({}, () => this.locks.wakeNext(released));
+      this.stage({}, () => this.calls.wakeNext(released));
     }
     const { bus } = this.options;
     const steps = bus.listenerCount('step') > 0 ? projection.events : undefined;
@@ -330,58 +292,7 @@ export class Runner {
       }, wait);
       return;
     }
-    void this.perform(live, snapshot, call.meta.call as Exclude<StepName, 'STARTSTD'> | ActionCall);
-  }
-
-  private async perform(live: Live, snapshot: Snapshot, call: Exclude<StepName, 'STARTSTD'> | ActionCall): Promise<void> {
-    const { item } = live;
-    // One call of an item on the wire at a time: a void must not overtake the authorization it undoes.
-    const abandoned = this.abandoned.get(item.itemId);
-    if (abandoned) {
-      await abandoned;
-      if (this.stopped || live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
-    }
-    if (OCCUPANT_STEPS.has(call) && !live.lock) {
-      const name = occupantLockName(item.data.subscriber.email);
-      let held: boolean;
-      try {
-        held = await this.locks.acquire(name, item.itemId, () => this.act(live));
-      } catch (error) {
-        if (!this.stopped) (this.options.onFatal ?? crashProcess)(ensureError(error));
-        return;
-      }
-      if (!held || this.stopped) return;
-      live.lock = name;
-    }
-    const startedAt = this.options.clock();
-    // A call of the synchronous part counts as failed at the in-request deadline at the latest (SPEC §3).
-    const limit = runsBeforeStart(call) ? Math.min(startedAt + this.callTimeoutMs, snapshot.context.syncDeadlineAt) : startedAt + this.callTimeoutMs;
-    const pending: PendingCall = { live, snapshot, call, startedAt, deadlineAt: limit, timedOut: false };
-    this.calls.add(pending);
-    let event: NewStartEvent;
-    try {
-      const answer = invokeCall(this.options.connectors, call, { item, refs: snapshot.context.refs, offer: this.options.store.getOffer(item.offerId) });
-      pending.answer = answer;
-      const output = await answer;
-      const at = this.options.clock();
-      event = { type: 'step.done', at, output, nextEventId: this.options.newId(at) };
-    } catch (thrown) {
-      event = { type: 'step.failed', at: this.options.clock(), error: toCallError(thrown), jitter: this.options.random() };
-    } finally {
-      this.calls.delete(pending);
-    }
-    if (pending.timedOut) return; // already counted as a transient failure; retried under its key
-    this.options.debug?.('call-returned', { itemId: item.itemId, call, phase: event.type });
-    if (live.snapshot !== snapshot || this.live.get(item.itemId) !== live) return;
-    this.dispatch(live, event);
-  }
-
-  /** Keeps an item's abandoned call until it settles (or its call timeout passes), which is at most a call timeout. */
-  private abandon(itemId: string, settling: Promise<unknown>): void {
-    this.abandoned.set(itemId, settling);
-    void settling.then(() => {
-      if (this.abandoned.get(itemId) === settling) this.abandoned.delete(itemId);
-    });
+    void this.calls.perform(live, snapshot, call.meta.call as StepCall);
   }
 
   private evict(live: Live): void {
@@ -390,8 +301,4 @@ export class Runner {
     this.live.delete(live.item.itemId);
     this.waiters.release(live.item.itemId, live.snapshot);
   }
-}
-
-function holdsOccupantStep(call: ActiveCall | null): boolean {
-  return call !== null && call.phase !== 'failed' && OCCUPANT_STEPS.has(call.meta.call);
 }
