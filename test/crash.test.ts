@@ -4,11 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '../src/sim/index.ts';
 import { NODE_FLAGS } from '../src/nodeFlags.ts';
+import { tempDir } from './helpers/tempDir.ts';
 
 const CHILD = join(import.meta.dirname, 'helpers', 'crashChild.ts');
 const COMPLETE_OPERATIONS = [
@@ -38,12 +37,6 @@ function runChild(args: string[], env: Record<string, string> = {}, killAfterAns
   });
 }
 
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'crash-test-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 const answeredItems = (run: Run): string[] =>
   run.lines.filter((l) => l.answered !== undefined && l.outcome.kind === 'accepted').flatMap((l) => l.outcome.items.map((i: any) => i.itemId));
 
@@ -56,7 +49,7 @@ function operationsByItem(ledger: LedgerEntry[]): Map<string, string[]> {
 }
 
 async function crashThenRecover(t: any, env: Record<string, string>, count = 1) {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'crash-test-');
   const crashed = await runChild(['place', dir, String(count)], env);
   assert.equal(crashed.signal, 'SIGKILL', 'the child was killed at the debug point');
   const items = answeredItems(crashed);
@@ -91,7 +84,7 @@ test('killed mid-call, after the third party acted: the retry under the same key
 });
 
 test('killed mid-ADDSUBSCRIPTION, which then gives up in an outage: closing the start stops the subscription it never heard of', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'crash-test-');
   const crashed = await runChild(['place', dir, '1'], { CRASH_AT: 'committed:ADDSUBSCRIPTION:calling:30', SIM_LATENCY_MS: '40' });
   assert.equal(crashed.signal, 'SIGKILL');
   const [itemId] = answeredItems(crashed);
@@ -118,7 +111,7 @@ test('killed between AUTHCC and STARTSTD: recovery voids the authorization and r
 test('killed at moments under load (after 0, 1, 8, 20 and a random number of answers): every answered purchase completes, every effect once', async (t) => {
   const randomly = 2 + Math.floor(Math.random() * 20);
   for (const killAfterAnswers of [0, 1, 8, 20, randomly]) {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'crash-test-');
     const crashed = await runChild(['place', dir, '24'], { SIM_LATENCY_MS: '3' }, killAfterAnswers);
     assert.equal(crashed.signal, 'SIGKILL', `killed after ${killAfterAnswers} answers`);
     const items = answeredItems(crashed);

@@ -1,13 +1,11 @@
 // End-to-end provisioning through the engine and the simulators (SPEC §2, §3, §7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Refusal, TransientError } from '../src/domain/index.ts';
 import { customerKey } from '../src/engine/index.ts';
 import { createWorld, purchaseBody } from './helpers/world.ts';
 import type { World } from './helpers/world.ts';
+import { tempDir } from './helpers/tempDir.ts';
 
 function startOf(world: World, itemId: string) {
   const view = world.engine.getItem(itemId)!;
@@ -239,8 +237,7 @@ test('settled rejects unavailable when the engine stops while it waits, and once
 });
 
 test('an engine stopping while a call that will fail is on its way stops cleanly; the next engine makes the call again', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stop-failing-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'stop-failing-');
   let called!: () => void;
   const calledOnce = new Promise<void>((resolve) => (called = resolve));
   const first = await createWorld(t, {

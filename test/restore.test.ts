@@ -4,11 +4,9 @@
 // its end: the simulators' ledgers must hold the same effects as the reference's, once each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PermanentError, TransientError, type Connectors } from '../src/domain/index.ts';
 import { createWorld, purchaseBody, type World } from './helpers/world.ts';
+import { tempDir } from './helpers/tempDir.ts';
 
 /** Faults a test injects around the real simulators. */
 interface Faults {
@@ -86,8 +84,7 @@ async function drive(world: World, itemIds: string[], kase: Case, faults: Faults
 const operations = (world: World) => world.sims.controls.ledger().map((e) => `${e.system}:${e.operation}`).sort();
 
 async function run(t: any, kase: Case, stopAt?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'restore-test-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'restore-test-');
   const faults = (): Faults => ({ flaky: kase.flaky ?? false, failing: new Set(kase.failing), declineAmount: kase.declineAmount, seen: new Set() });
   const points: string[] = [];
   const itemIds: string[] = [];

@@ -7,10 +7,9 @@ import { PermanentError, Refusal, TransientError, parsePurchase, type Connectors
 import { createEngine } from '../src/engine/index.ts';
 import { createSimulators } from '../src/sim/index.ts';
 import { openStore, openThirdPartyStore } from '../src/store/index.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorld, purchaseBody } from './helpers/world.ts';
+import { tempDir } from './helpers/tempDir.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   try {
@@ -184,8 +183,7 @@ test("a 503 after the budget answers once the other items' authorizations are vo
 });
 
 test('an engine stopping waits for an authorization it gave up on, so the next engine voids it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sync-restart-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sync-restart-');
   const store = openStore(dir);
   const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));
   const sims = createSimulators({ store: thirdParty });
@@ -376,8 +374,7 @@ test('repeats at once of an order whose answer was never kept: the first answer 
 });
 
 test('issue-review-2: a key whose order started but whose answer was never kept answers as split mode after a restart', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'replay-test-');
   const first = await createWorld(t, {}, dir);
   const outcome = await first.purchase(purchaseBody(), 'k-lost');
   if (outcome.kind !== 'accepted') return assert.fail();
@@ -392,8 +389,7 @@ test('issue-review-2: a key whose order started but whose answer was never kept 
 });
 
 test('review: an engine stopping during the synchronous part answers the purchase unavailable at once; after a restart the order is aborted, its authorization voided and its key free', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'stop-sync-test-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'stop-sync-test-');
   const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
   first.sims.controls.setLatency(300);
   const placing = first.purchase(purchaseBody(), 'k-stopped').then(

@@ -8,6 +8,7 @@ import type { EventRecord, EventStatus } from '../domain/index.ts';
 import { open } from 'lmdb';
 import { openStore } from './openStore.ts';
 import type { EngineStore } from './types.ts';
+import { tempDir } from '../../test/helpers/tempDir.ts';
 
 function tempStore(t: TestContext): { dir: string; store: EngineStore; reopen: () => EngineStore } {
   const dir = mkdtempSync(join(tmpdir(), 'store-test-'));
@@ -84,8 +85,7 @@ test("a child event shows its start's account number: the temporary one until th
 });
 
 test('events written in the first stored format (one object per row) are moved to the current one on open', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'store-legacy-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'store-legacy-');
   const legacy = open({ path: join(dir, 'engine'), maxDbs: 32, compression: false, encoder: { useRecords: false } });
   const options = { compression: false, encoder: { useRecords: false } };
   const { data: _data, ...start } = event({ status: 3, errorMessage: 'lastName contains "\'"' });
@@ -115,8 +115,7 @@ test('events written in the first stored format (one object per row) are moved t
 });
 
 test('a fresh store is not given the tables of the old event format', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'store-fresh-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'store-fresh-');
   await openStore(dir).close();
   await openStore(dir).close();
   assert.deepEqual(legacyTables(dir), []);

@@ -11,6 +11,7 @@ import { NODE_FLAGS } from '../../src/nodeFlags.ts';
 import { startServer, type ServerChild } from '../helpers/serverChild.ts';
 import { readSse } from '../helpers/sse.ts';
 import { purchaseBody } from '../helpers/world.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const ADMIN = 'test-operator-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
@@ -125,8 +126,7 @@ test('SIGTERM: open streams end, a client reconnecting over its kept-alive socke
 });
 
 test('SIGTERM after the reader of stdout went away: the log stops (EPIPE) and the process still exits 0', async (t) => {
-  const fresh = mkdtempSync(join(tmpdir(), 'server-epipe-'));
-  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const fresh = tempDir(t, 'server-epipe-');
   const child = await startServer(fresh, { LOG_LEVEL: 'info' });
   child.child.stdout!.destroy();
   // The shutdown's log lines are the first to meet the broken pipe, right before the exit.
@@ -138,8 +138,7 @@ test('SIGTERM after the reader of stdout went away: the log stops (EPIPE) and th
 });
 
 test('SIGTERM during start-up: start-up finishes (the demo key is still shown once), the store closes, exit 0', async (t) => {
-  const fresh = mkdtempSync(join(tmpdir(), 'server-startup-'));
-  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const fresh = tempDir(t, 'server-startup-');
   const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
     env: { ...process.env, DATA_DIR: fresh, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -172,8 +171,7 @@ async function refusedStart(env: Record<string, string>): Promise<string> {
 }
 
 test('a DATA_DIR that cannot hold the stores stops the start-up with a message naming it, exit 1', async (t) => {
-  const fresh = mkdtempSync(join(tmpdir(), 'server-datadir-'));
-  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const fresh = tempDir(t, 'server-datadir-');
   const file = join(fresh, 'a-file');
   writeFileSync(file, 'not a directory');
   assert.match(await refusedStart({ DATA_DIR: file }), /^configuration: DATA_DIR ".*a-file" is not a directory$/m);
@@ -181,8 +179,7 @@ test('a DATA_DIR that cannot hold the stores stops the start-up with a message n
 });
 
 test('a PORT another process listens on stops the start-up with a message naming it, exit 1', async (t) => {
-  const fresh = mkdtempSync(join(tmpdir(), 'server-port-'));
-  t.after(() => rmSync(fresh, { recursive: true, force: true }));
+  const fresh = tempDir(t, 'server-port-');
   const port = new URL(server.url).port;
   const output = await refusedStart({ DATA_DIR: fresh, PORT: port });
   assert.match(output, new RegExp(`^configuration: cannot listen: PORT ${port} is already in use$`, 'm'));

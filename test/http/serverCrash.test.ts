@@ -3,19 +3,16 @@
 // each effect once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startServer } from '../helpers/serverChild.ts';
 import { purchaseBody } from '../helpers/world.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const ADMIN = 'crash-operator-token-0123456789';
 /** The effects of a complete item whose email was new (API.md's ledger table). */
 const EFFECTS = ['add-address', 'add-subscription', 'authorize', 'capture', 'create-occupant', 'link-owner', 'record-payment', 'send', 'subscribe', 'update-transaction'];
 
 test('killed under purchase load: every purchase answered 2xx completes after a restart, each effect once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'server-crash-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'server-crash-');
   const env = { OPERATOR_TOKEN: ADMIN, SIM_LATENCY_MS: '4' };
   const first = await startServer(dir, env);
   const key = ((await (await first.request('POST', '/v1/consumer-apps', { token: ADMIN, body: { id: 'load', name: 'Load' } })).json()) as { apiKey: string }).apiKey;
