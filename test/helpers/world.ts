@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { createEngine, type Engine, type EngineOptions, type ItemDetail } from '../../src/engine/index.ts';
 import { openStore, openThirdPartyStore, type EngineStore, type ThirdPartyStore } from '../../src/store/index.ts';
 import { createSimulators, type Simulators } from '../../src/sim/index.ts';
-import { parsePurchase, type Connectors, type RetryPolicy, type StepName } from '../../src/domain/index.ts';
+import { Refusal, parsePurchase, type Connectors, type RetryPolicy, type StepName } from '../../src/domain/index.ts';
 import type { ActionCall } from '../../src/machines/index.ts';
 
 /** Retries in milliseconds, so a test with transient failures takes well under a second. */
@@ -91,4 +92,22 @@ export async function createWorld(
     purchase: (body = purchaseBody(), key = `key-${++keys}`, appId = 'shop') =>
       engine.placeOrder({ appId, idempotencyKey: key, purchase: parsePurchase(body) }),
   };
+}
+
+/** A world with the consumer app `lte`, whose purchases wait for every step (processSync). */
+export async function lteWorld(...args: Parameters<typeof createWorld>): Promise<World> {
+  const world = await createWorld(...args);
+  await world.engine.putApp({ id: 'lte', name: 'LTE', processSync: true, lookupStrategy: 'email-only' });
+  return world;
+}
+
+/** The refusal `promise` rejects with; fails the test when it settles otherwise. */
+export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof Refusal, String(error));
+    return error;
+  }
+  assert.fail('expected a refusal');
 }
