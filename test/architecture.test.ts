@@ -1,7 +1,7 @@
-// The layering STYLE.md asks for, checked over every import in src/: dependencies point one way
-// (domain ← machines, store, sim ← engine ← http ← the composition root), a folder is entered
-// only through its index.ts, each library is imported only by the layer that owns it, and only
-// config.ts reads the environment.
+// The layering STYLE.md asks for, checked over the imports of every file in src/: dependencies
+// point one way (domain ← machines, store, sim ← engine ← http ← the composition root) with no
+// cycle inside a folder either, a folder is entered only through its index.ts, each library is
+// imported only by the layer that owns it, and only config.ts reads the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,9 +14,9 @@ const RANK: Record<string, number> = { domain: 0, machines: 1, store: 1, sim: 1,
 
 /** The only folders that may import each library (test files beside the code included). */
 const OWNERS: Array<{ library: RegExp; folders: string[] }> = [
-  { library: /^lmdb$/, folders: ['store'] },
-  { library: /^(hono|@hono\/)/, folders: ['http'] },
-  { library: /^xstate$/, folders: ['machines', 'engine'] },
+  { library: /^lmdb(\/|$)/, folders: ['store'] },
+  { library: /^(hono(\/|$)|@hono\/)/, folders: ['http'] },
+  { library: /^(xstate(\/|$)|@xstate\/)/, folders: ['machines', 'engine'] },
 ];
 
 interface SourceFile {
@@ -36,10 +36,17 @@ function sourceFiles(dir = SRC): SourceFile[] {
     if (!entry.name.endsWith('.ts')) return [];
     const path = relative(SRC, full).split('\\').join('/');
     const text = readFileSync(full, 'utf8');
-    // Static imports and re-exports (`… from '…'`), side-effect imports and dynamic `import('…')`.
-    const specifiers = [...text.matchAll(/\bfrom\s+'([^']+)'|\bimport\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
-    return [{ path, folder: path.includes('/') ? path.split('/')[0] : '.', isTest: path.endsWith('.test.ts'), text, specifiers }];
+    return [{ path, folder: path.includes('/') ? path.split('/')[0] : '.', isTest: path.endsWith('.test.ts'), text, specifiers: specifiersOf(text) }];
   });
+}
+
+/**
+ * What a file imports: static imports and re-exports (`… from '…'`), side-effect imports,
+ * dynamic `import('…')` and `require('…')`, with any of the three quotes.
+ */
+function specifiersOf(text: string): string[] {
+  const forms = /\bfrom\s*(['"`])([^'"`]+)\1|\bimport\s*(['"`])([^'"`]+)\3|\b(?:import|require)\(\s*(['"`])([^'"`]+)\5\s*\)/g;
+  return [...text.matchAll(forms)].map((m) => m[2] ?? m[4] ?? m[6]);
 }
 
 const FILES = sourceFiles();
@@ -50,10 +57,18 @@ function target(file: SourceFile, specifier: string): string | null {
   return path.startsWith('..') ? null : path;
 }
 
-test('the checks read every source file, and the imports of each', () => {
+test('the checks read every source file, and every form of import', () => {
   assert.ok(FILES.length > 50, `${FILES.length} files`);
-  const runner = FILES.find((f) => f.path === 'engine/runner.ts');
-  assert.ok(runner?.specifiers.includes('../store/index.ts') && runner.specifiers.includes('xstate'), 'multi-line and type imports are read');
+  const forms = [
+    "import { a,\n  b } from '../a.ts';",
+    "import type { B } from \"../b.ts\";",
+    "export { c } from '../c.ts';",
+    "export * from '../d.ts';",
+    "import '../e.ts';",
+    'const f = await import(`../f.ts`);',
+    "const g = require('../g.ts');",
+  ].join('\n');
+  assert.deepEqual(specifiersOf(forms), ['../a.ts', '../b.ts', '../c.ts', '../d.ts', '../e.ts', '../f.ts', '../g.ts']);
 });
 
 test('dependencies point one way and enter another folder through its index.ts', () => {
@@ -85,7 +100,22 @@ test('lmdb is imported only in store/, hono only in http/, xstate only in machin
   assert.deepEqual(wrong, []);
 });
 
+test('no cycle of imports, inside a folder either', () => {
+  const graph = new Map(FILES.map((f) => [f.path, f.specifiers.filter((s) => s.startsWith('.')).map((s) => target(f, s)).filter((to) => to !== null)]));
+  const done = new Set<string>();
+  const cycles: string[] = [];
+  const visit = (path: string, trail: string[]) => {
+    if (trail.includes(path)) return void cycles.push([...trail.slice(trail.indexOf(path)), path].join(' → '));
+    if (done.has(path)) return;
+    for (const next of graph.get(path) ?? []) visit(next, [...trail, path]);
+    done.add(path);
+  };
+  for (const path of graph.keys()) visit(path, []);
+  assert.deepEqual(cycles, []);
+});
+
 test('only config.ts reads the environment', () => {
-  const readers = FILES.filter((f) => !f.isTest && /\bprocess\.env\b/.test(f.text)).map((f) => f.path);
+  const reads = /\bprocess\.env\b|\{[^}]*\benv\b[^}]*\}\s*=\s*process\b|\{[^}]*\benv\b[^}]*\}\s*from\s*['"](node:)?process['"]/;
+  const readers = FILES.filter((f) => !f.isTest && reads.test(f.text)).map((f) => f.path);
   assert.deepEqual(readers, ['config.ts']);
 });

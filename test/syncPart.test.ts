@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { createWorld, purchaseBody, refusal } from './helpers/world.ts';
 import { tempDir } from './helpers/tempDir.ts';
 
-
 const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
   [1, 2, 3, 9, 11].every((status) => world.engine.listEvents({ typeCode: 3, status: status as 1 }).items.length === 0);
 

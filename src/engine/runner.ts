@@ -69,7 +69,8 @@ export class Runner {
     this.ticks = new CommitTicks(options.store, onFatal);
     const { store, connectors, clock, random, newId } = options;
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
-    const onAnswer = (detail: { itemId: string; call: string; phase: string }) => options.debug?.('call-returned', detail);
+    const { debug } = options;
+    const onAnswer = debug && ((detail: { itemId: string; call: string; phase: string }) => debug('call-returned', detail));
     const runner = this;
     this.calls = new StepCalls({ store, connectors, clock, random, newId, callTimeoutMs, onFatal, onAnswer }, {
       isCurrent: (live, snapshot) => !this.stopped && live.snapshot === snapshot && this.live.get(live.item.itemId) === live,
@@ -203,7 +204,7 @@ export class Runner {
     const staged = this.ticks.close();
     this.stopped = true;
     // Calls on their way finish (bounded by the call timeout); their answers are not acted on.
-    const calls = this.calls.stop();
+    const callsSettled = this.calls.stop();
     for (const live of this.live.values()) {
       if (live.timer) clearTimeout(live.timer);
       live.actor.stop();
@@ -212,7 +213,7 @@ export class Runner {
     // A request waiting on an item (a purchase's synchronous part) is answered 503, not left hanging.
     this.waiters.stop(shuttingDown());
     await staged;
-    await calls;
+    await callsSettled();
   }
 
   /** True once `stop()` was called: nothing more is written. */

@@ -136,13 +136,14 @@ export class StepCalls {
   }
 
   /**
-   * Stops the watch and the lock waits; resolves once the calls on their way, and those given up
-   * on, have settled (at most a call timeout): a restarted engine's void must not overtake them.
+   * Stops the watch and the lock waits. The wait it returns resolves once the calls on their way,
+   * and those given up on, have settled (at most a call timeout from when it is called): a
+   * restarted engine's void must not overtake them.
    */
-  stop(): Promise<unknown> {
+  stop(): () => Promise<unknown> {
     const answers = this.watch.stop();
     this.locks.stop();
-    return beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.options.callTimeoutMs);
+    return () => beforeDeadline(Promise.all([...answers, ...this.abandoned.values()]), this.options.callTimeoutMs);
   }
 
   /** Keeps an item's abandoned call until it settles (or its call timeout passes). */
