@@ -4,7 +4,7 @@
 //   npm run bench:throughput -- [items=100000] [runs=3] [inFlight=2000]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { NODE_FLAGS } from '../src/nodeFlags.ts';
@@ -19,6 +19,8 @@ interface RunResult {
   transitions: number;
   transitionsPerSecond: number;
   cpuMicrosPerTransition: number;
+  /** CPU time of every thread of the process over the items. */
+  cpuMicrosPerItem: number;
   heapMiB: number;
   rssMiB: number;
   complete: number;
@@ -65,12 +67,12 @@ async function runOnce(items: number, inFlight: number): Promise<RunResult> {
     transitions,
     transitionsPerSecond: Math.round(transitions / seconds),
     cpuMicrosPerTransition: round((cpu.user + cpu.system) / transitions, 1),
+    cpuMicrosPerItem: Math.round((cpu.user + cpu.system) / items),
     heapMiB: round(peakHeap / 2 ** 20, 0),
     rssMiB: round(peakRss / 2 ** 20, 0),
     complete,
   };
 }
-
 
 const [itemsText = '100000', runsText = '3', inFlightText = '2000', child] = process.argv.slice(2);
 if (child === '--child') {
@@ -90,6 +92,9 @@ if (child === '--child') {
   const summary = Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(runs.map((r) => r[key as keyof RunResult]))]));
   console.table(runs);
   console.log(`median of ${runs.length} fresh processes: ${summary.itemsPerSecond} items/s, ${summary.transitionsPerSecond} transitions/s, ${summary.cpuMicrosPerTransition} µs CPU per transition, heap ${summary.heapMiB} MiB, RSS ${summary.rssMiB} MiB`);
+  // What the CPU per item allows at most, however the work were spread over this machine's cores.
+  const cores = availableParallelism();
+  console.log(`${summary.cpuMicrosPerItem} µs CPU per item: at most ${Math.round((cores * 1e6) / summary.cpuMicrosPerItem)} items/s with all ${cores} cores busy`);
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(join(import.meta.dirname, 'results', 'throughput.json'), JSON.stringify({ at: new Date().toISOString(), inFlight: Number(inFlightText), runs, median: summary }, null, 2));
 }
