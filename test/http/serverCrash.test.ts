@@ -1,9 +1,11 @@
-// The server killed with SIGKILL under purchase load (SPEC §4, §9): a new process on the same data
-// directory finishes every purchase that was answered 2xx, and the ledgers, read over HTTP, show
-// each effect once.
+// The server killed with SIGKILL under purchase load (SPEC §4, §5, §9): a new process on the same
+// data directory finishes every purchase that was answered 2xx, the ledgers, read over HTTP, show
+// each effect once, and a shopper's notification stream, reconnected with Last-Event-ID, gets
+// what it missed across the kill, nothing twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../helpers/serverChild.ts';
+import { startServer, type ServerChild } from '../helpers/serverChild.ts';
+import { readSse, type SseMessage, type SseReader } from '../helpers/sse.ts';
 import { purchaseBody } from '../helpers/world.ts';
 import { tempDir } from '../helpers/tempDir.ts';
 
@@ -64,3 +66,63 @@ test('killed under purchase load: every purchase answered 2xx completes after a 
     }
   }
 });
+
+test('a notification stream reconnected with Last-Event-ID after a SIGKILL and a restart gets what it missed, nothing twice', async (t) => {
+  const dir = tempDir(t, 'server-crash-sse-');
+  // Slow enough third parties that the kill finds items between steps.
+  const env = { OPERATOR_TOKEN: ADMIN, SIM_LATENCY_MS: '15' };
+  const first = await startServer(dir, env);
+  const key = ((await (await first.request('POST', '/v1/consumer-apps', { token: ADMIN, body: { id: 'shop', name: 'Shop' } })).json()) as { apiKey: string }).apiKey;
+  const session = (await (await first.request('POST', '/v1/sessions', { token: key, body: { customerId: 'shopper' } })).json()) as { sessionId: string; sessionToken: string };
+  const seen: SseMessage[] = [];
+  const stream = readSse(await fetch(`${first.url}/v1/notifications/stream?token=${session.sessionToken}`));
+  assert.equal((await stream.next())?.event, 'snapshot');
+
+  const answered: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const body = purchaseBody({ customerId: 'shopper', sessionId: session.sessionId, subscriber: { firstName: 'Sam', lastName: 'Roe', email: `s${i}@example.com` } });
+    const response = await first.request('POST', '/v1/purchases', { token: key, body, headers: { 'idempotency-key': `sse-${i}` } });
+    assert.equal(response.status, 202);
+    answered.push(((await response.json()) as { items: Array<{ itemId: string }> }).items[0].itemId);
+  }
+  // Killed once the first item is complete on the stream, while the others are still on their way.
+  await readUntil(stream, seen, (message) => message.data.status === 'complete');
+  first.child.kill('SIGKILL');
+  assert.equal(await first.exited, 'SIGKILL');
+  const lastSeen = seen.at(-1)!.id!;
+  const notComplete = answered.filter((itemId) => !seen.some((m) => m.data.itemId === itemId && m.data.status === 'complete'));
+  assert.ok(notComplete.length > 0, 'the kill left items in flight');
+
+  const second = await startServer(dir, env);
+  t.after(() => stopServer(second));
+  const again = readSse(await fetch(`${second.url}/v1/notifications/stream`, { headers: { authorization: `Bearer ${session.sessionToken}`, 'last-event-id': lastSeen } }));
+  const before = seen.length;
+  await readUntil(again, seen, () => answered.every((itemId) => seen.some((m) => m.data.itemId === itemId && m.data.status === 'complete')), 60_000);
+  await assert.rejects(again.next(500), /no SSE message/, 'nothing more once every item is complete');
+  await again.close();
+
+  const after = seen.slice(before);
+  assert.ok(after.every((m) => m.event === 'item'), 'the reconnect replays items, no new snapshot');
+  const ids = seen.map((m) => Number(m.id));
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids only grow, across the restart too');
+  assert.equal(new Set(ids).size, ids.length, 'no id given twice');
+  const changes = seen.map((m) => `${m.data.itemId} ${m.data.status}`);
+  assert.equal(new Set(changes).size, changes.length, `no change twice: ${changes.join(', ')}`);
+  for (const itemId of answered) assert.ok(changes.includes(`${itemId} in_progress`) && changes.includes(`${itemId} complete`), `every change of ${itemId} seen once`);
+});
+
+/** Reads messages into `seen` until one satisfies `done` (or, given no message, `done` already holds). */
+async function readUntil(stream: SseReader, seen: SseMessage[], done: (message: SseMessage) => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const message = await stream.next(Math.max(1, deadline - Date.now()));
+    assert.ok(message, 'the stream ended early');
+    seen.push(message);
+    if (done(message)) return;
+  }
+}
+
+async function stopServer(server: ServerChild): Promise<void> {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
