@@ -111,6 +111,60 @@ test('a notification stream reconnected with Last-Event-ID after a SIGKILL and a
   for (const itemId of answered) assert.ok(changes.includes(`${itemId} in_progress`) && changes.includes(`${itemId} complete`), `every change of ${itemId} seen once`);
 });
 
+test('repeated with their keys after a SIGKILL under load, purchases get their first answer byte for byte (or, cut off, one answer kept), and nothing is made twice', async (t) => {
+  const dir = tempDir(t, 'server-crash-keys-');
+  const env = { OPERATOR_TOKEN: ADMIN, SIM_LATENCY_MS: '4' };
+  const first = await startServer(dir, env);
+  const key = ((await (await first.request('POST', '/v1/consumer-apps', { token: ADMIN, body: { id: 'keys', name: 'Keys' } })).json()) as { apiKey: string }).apiKey;
+  const bodies = Array.from({ length: 30 }, (_, i) => purchaseBody({ customerId: `k${i}`, subscriber: { firstName: 'Kim', lastName: 'Ray', email: `k${i}@example.com` } }));
+  const purchase = async (server: ServerChild, i: number) => {
+    const response = await server.request('POST', '/v1/purchases', { token: key, body: bodies[i], headers: { 'idempotency-key': `key-${i}` } });
+    return { status: response.status, text: await response.text() };
+  };
+
+  const firstAnswers = new Map<number, { status: number; text: string }>();
+  await Promise.all(
+    bodies.map(async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      try {
+        const answer = await purchase(first, i);
+        if (answer.status >= 200 && answer.status < 300) firstAnswers.set(i, answer);
+        if (firstAnswers.size === 6) first.child.kill('SIGKILL');
+      } catch {
+        // Cut off by the kill.
+      }
+    }),
+  );
+  assert.equal(await first.exited, 'SIGKILL');
+  assert.ok(firstAnswers.size >= 6 && firstAnswers.size < bodies.length, `${firstAnswers.size} of ${bodies.length} answered before the kill`);
+
+  const second = await startServer(dir, env);
+  t.after(() => stopServer(second));
+  const repeats = await Promise.all(bodies.map((_, i) => purchase(second, i)));
+  for (const [i, answer] of firstAnswers) assert.deepEqual(repeats[i], answer, `key-${i}: the first answer again`);
+  for (const [i, answer] of repeats.entries()) assert.equal(answer.status, 202, `key-${i}: ${answer.text}`);
+  // What a cut-off purchase was answered on its repeat is its answer from now on.
+  assert.deepEqual(await Promise.all(bodies.map((_, i) => purchase(second, i))), repeats);
+
+  const orders = repeats.map((answer) => JSON.parse(answer.text) as { orderId: string; items: Array<{ itemId: string }> });
+  const deadline = Date.now() + 60_000;
+  for (const { orderId } of orders) {
+    for (;;) {
+      const order = (await (await second.request('GET', `/v1/orders/${orderId}`, { token: key })).json()) as { items: Array<{ status: string }> };
+      if (order.items.every((item) => item.status === 'complete')) break;
+      assert.ok(Date.now() < deadline, `order ${orderId} completes: ${JSON.stringify(order)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const ledger = ((await (await second.request('GET', '/v1/sim/ledger', { token: ADMIN })).json()) as { items: Array<{ itemId: string; operation: string }> }).items;
+  const byItem = new Map<string, string[]>();
+  for (const entry of ledger) byItem.set(entry.itemId, [...(byItem.get(entry.itemId) ?? []), entry.operation].sort());
+  const kept = new Set(orders.flatMap((order) => order.items.map((item) => item.itemId)));
+  for (const itemId of kept) assert.deepEqual(byItem.get(itemId), EFFECTS, `item ${itemId}: every effect exactly once`);
+  // Any other item is of an order recovery aborted (its key released and run afresh): its authorization voided, nothing else.
+  for (const [itemId, operations] of byItem) if (!kept.has(itemId)) assert.deepEqual(operations, ['authorize', 'void'], `aborted item ${itemId}`);
+});
+
 /** Reads messages into `seen` until one satisfies `done` (or, given no message, `done` already holds). */
 async function readUntil(stream: SseReader, seen: SseMessage[], done: (message: SseMessage) => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
