@@ -108,6 +108,34 @@ test('killed between AUTHCC and STARTSTD: recovery voids the authorization and r
   assert.deepEqual(report.keys, [], 'the idempotency key is released');
 });
 
+// CREATESUBSCRIBER looks the email up again under its lock, then creates (each 40 ms): at 60 ms
+// the occupant is created and its answer not yet back; made again, the call's lookup finds it.
+test("killed mid-call of a reprocessed step: after the restart the reprocess goes on under the step's key and the item completes, one occupant, one mail", async (t) => {
+  const { crashed, items, report } = await crashThenRecover(t, { CSR_ACTION: 'reprocess', CRASH_AT: 'committed:CREATESUBSCRIBER:calling:60', SIM_LATENCY_MS: '40' });
+  assert.equal(crashed.lines.find((l) => l.failed)?.status, 'failed', "Doe's failed before the CSR acted");
+  assert.ok(crashed.lines.some((l) => l.csr), 'the reprocess was answered, then the process killed during its call');
+  const [item] = report.items;
+  assert.equal(item.status, 'complete');
+  const operations = operationsByItem(report.ledger).get(items[0])!;
+  assert.deepEqual(operations.filter((op) => op !== 'create-occupant'), COMPLETE_OPERATIONS, 'every effect exactly once');
+  const creates = report.ledger.filter((e: LedgerEntry) => e.operation === 'create-occupant');
+  assert.equal(creates.length, 1, 'one occupant: the call made again after the restart finds it by its lookup');
+  const subscriberEvents = item.children.filter(([type]: string[]) => type === 'CREATESUBSCRIBER').map(([, status]: number[]) => status);
+  assert.deepEqual(subscriberEvents, [11, 2], 'the failed event replaced, the new one succeeded');
+  assert.equal(report.outbox.length, 1, 'one confirmation mail');
+});
+
+test('killed mid-void of a close: after the restart the close finishes, the authorization voided once, the start closed', async (t) => {
+  const { crashed, items, report } = await crashThenRecover(t, { CSR_ACTION: 'close', CRASH_AT: 'committed:void:calling:30', SIM_LATENCY_MS: '40' });
+  assert.ok(crashed.lines.some((l) => l.csr), 'the close was answered, then the process killed during its void');
+  const [item] = report.items;
+  assert.equal(item.status, 'closed');
+  assert.deepEqual(operationsByItem(report.ledger).get(items[0]), ['authorize', 'void']);
+  assert.equal(report.ledger.find((e: LedgerEntry) => e.operation === 'void').calls, 2, 'voided again after the restart, performed once');
+  assert.ok(item.children.every(([type, status]: [string, number]) => type !== 'CREATESUBSCRIBER' || status === 9), 'the failed child closed');
+  assert.equal(report.outbox.length, 0, 'no mail for a closed start');
+});
+
 test('killed at moments under load (after 0, 1, 8, 20 and a random number of answers): every answered purchase completes, every effect once', async (t) => {
   const randomly = 2 + Math.floor(Math.random() * 20);
   for (const killAfterAnswers of [0, 1, 8, 20, randomly]) {

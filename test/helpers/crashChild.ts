@@ -1,7 +1,9 @@
 // A product process for crash tests: `place` buys and prints each answer as it comes, and may be
 // killed with SIGKILL at a named debug point (CRASH_AT=point:call:phase) or by the parent at any
 // moment; `recover` reopens the same directory, lets recovery finish everything, and prints what
-// the store and the simulators' ledgers hold.
+// the store and the simulators' ledgers hold. With CSR_ACTION=reprocess or close, `place` buys
+// for Doe's, whose start fails, and the debug point is armed only once a CSR acts on it then
+// (the last name fixed and the start reprocessed, or the start closed).
 import { join } from 'node:path';
 import { createEngine } from '../../src/engine/index.ts';
 import { openStore, openThirdPartyStore } from '../../src/store/index.ts';
@@ -11,6 +13,9 @@ import { FAST_RETRIES, purchaseBody } from './world.ts';
 
 const [mode, dir, countText = '1', token = 'tok_visa'] = process.argv.slice(2);
 const crashAt = process.env.CRASH_AT;
+const csrAction = process.env.CSR_ACTION as 'reprocess' | 'close' | undefined;
+/** The debug point kills only once armed: at once, or after the start failed (CSR_ACTION). */
+let armed = !csrAction;
 const latencyMs = Number(process.env.SIM_LATENCY_MS ?? 0);
 const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -24,7 +29,7 @@ const engine = createEngine({
   syncBudgetMs: 2_000,
   journalPruneEveryMs: 20,
   debug: (point, detail) => {
-    if (!crashAt) return;
+    if (!crashAt || !armed) return;
     const [atPoint, atCall, atPhase, delay] = crashAt.split(':');
     if (point !== atPoint || detail.call !== atCall || (atPhase && detail.phase !== atPhase)) return;
     // A delay kills mid-call: after the third party acted, before the engine hears of it.
@@ -46,11 +51,24 @@ if (mode === 'place') {
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const email = `buyer${i % 7}@example.com`;
-      const body = purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'Pat', lastName: 'Lee', email }, payment: { gateway: i % 2 ? 'braintree' : 'payway', token } });
+      const lastName = csrAction ? "Doe's" : 'Lee';
+      const body = purchaseBody({ customerId: `c${i}`, subscriber: { firstName: 'Pat', lastName, email }, payment: { gateway: i % 2 ? 'braintree' : 'payway', token } });
       try {
         const outcome = await engine.placeOrder({ appId: 'shop', idempotencyKey: `k${i}`, purchase: parsePurchase(body) });
         out({ answered: i, outcome });
         if (outcome.kind === 'accepted') await Promise.all(outcome.items.map((item) => engine.settled(item.itemId)));
+        if (outcome.kind === 'accepted' && csrAction) {
+          const [{ itemId, startEventId }] = outcome.items;
+          out({ failed: itemId, status: (await engine.settled(itemId))?.status });
+          armed = true;
+          if (csrAction === 'close') await engine.closeStart(startEventId, 'csr');
+          else {
+            await engine.updateStart(startEventId, { subscriber: { lastName: 'Doe' } }, 'csr');
+            await engine.reprocessStart(startEventId, 'csr');
+          }
+          out({ csr: csrAction });
+          await engine.settled(itemId);
+        }
       } catch (error) {
         out({ refused: i, code: error instanceof Refusal ? error.code : String(error) });
       }
