@@ -17,13 +17,17 @@ const COMPLETE_OPERATIONS = [
 interface Run {
   signal: NodeJS.Signals | null;
   lines: any[];
+  stderr: string;
 }
 
-function runChild(args: string[], env: Record<string, string> = {}, killAfterAnswers?: number): Promise<Run> {
+/** Runs the crash child; it must end by SIGKILL or with `exitCode` (default 0). */
+function runChild(args: string[], env: Record<string, string> = {}, killAfterAnswers?: number, exitCode = 0): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
+    let stderr = '';
     child.stdout.on('data', (chunk) => (text += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
     // Killed by progress, not by time: once the purchases began and `killAfterAnswers` were answered.
     child.stdout.on('data', () => {
       if (killAfterAnswers === undefined || child.killed || !text.includes('"ready":true')) return;
@@ -31,8 +35,8 @@ function runChild(args: string[], env: Record<string, string> = {}, killAfterAns
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (code !== null && code !== 0) return reject(new Error(`child exited with ${code}`));
-      resolve({ signal, lines: text.split('\n').filter(Boolean).map((line) => JSON.parse(line)) });
+      if (code !== null && code !== exitCode) return reject(new Error(`child exited with ${code}:\n${stderr}`));
+      resolve({ signal, lines: text.split('\n').filter(Boolean).map((line) => JSON.parse(line)), stderr });
     });
   });
 }
@@ -134,6 +138,16 @@ test('killed mid-void of a close: after the restart the close finishes, the auth
   assert.equal(report.ledger.find((e: LedgerEntry) => e.operation === 'void').calls, 2, 'voided again after the restart, performed once');
   assert.ok(item.children.every(([type, status]: [string, number]) => type !== 'CREATESUBSCRIBER' || status === 9), 'the failed child closed');
   assert.equal(report.outbox.length, 0, 'no mail for a closed start');
+});
+
+test('a commit that fails ends the process (the default for an error the engine cannot go on after); a new process finishes the item, every effect once', async (t) => {
+  const dir = tempDir(t, 'crash-test-');
+  const failed = await runChild(['place', dir, '1'], { FAIL_COMMITS: '1', SIM_LATENCY_MS: '5' }, undefined, 1);
+  assert.match(failed.stderr, /disk full \(simulated\)/);
+  const items = answeredItems(failed);
+  assert.equal(items.length, 1, 'answered before the commits began to fail');
+  const report = (await runChild(['recover', dir, items.join(',')])).lines[0];
+  assertCompletedOnce(report, items[0]);
 });
 
 test('killed at moments under load (after 0, 1, 8, 20 and a random number of answers): every answered purchase completes, every effect once', async (t) => {

@@ -259,3 +259,25 @@ test('an engine stopping while a call that will fail is on its way stops cleanly
   const second = await createWorld(t, {}, dir);
   assert.equal((await second.settled(outcome.items[0].itemId)).status, 'complete');
 });
+
+test('a commit that fails is fatal: the call waiting on it is never made, and the error goes to onFatal (by default it ends the process)', async (t) => {
+  let failing = false;
+  const fatal: Error[] = [];
+  const world = await createWorld(t, {
+    onFatal: (error) => fatal.push(error),
+    // Once armed, every commit of a transition fails, as on a full disk.
+    wrapStore: (store) => ({ ...store, commit: (batch) => (failing && batch.states?.length ? Promise.reject(new Error('disk full')) : store.commit(batch)) }),
+  });
+  const outcome = await world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' } }));
+  assert.equal(outcome.kind, 'accepted');
+  // The lookup is on its way: the transition it leads to, into CREATESUBSCRIBER, cannot commit.
+  failing = true;
+  for (let waited = 0; fatal.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(fatal.map((error) => error.message), ['disk full']);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const itemId = outcome.kind === 'accepted' ? outcome.items[0].itemId : '';
+  assert.deepEqual(operationsOf(world, itemId), ['payway:authorize'], 'no occupant created');
+  const children = startOf(world, itemId).children.map((event) => [event.typeName, event.status]);
+  assert.deepEqual(children.at(-1), ['FINDADDRESSOCCUPANT', 1], 'the lookup answered, but its outcome never reached the disk');
+  assert.ok(!children.some(([typeName]) => typeName === 'CREATESUBSCRIBER'), 'CREATESUBSCRIBER never began');
+});

@@ -3,7 +3,8 @@
 // moment; `recover` reopens the same directory, lets recovery finish everything, and prints what
 // the store and the simulators' ledgers hold. With CSR_ACTION=reprocess or close, `place` buys
 // for Doe's, whose start fails, and the debug point is armed only once a CSR acts on it then
-// (the last name fixed and the start reprocessed, or the start closed).
+// (the last name fixed and the start reprocessed, or the start closed). With FAIL_COMMITS=1, the
+// commits fail once a purchase is answered.
 import { join } from 'node:path';
 import { createEngine } from '../../src/engine/index.ts';
 import { openStore, openThirdPartyStore } from '../../src/store/index.ts';
@@ -19,7 +20,14 @@ let armed = !csrAction;
 const latencyMs = Number(process.env.SIM_LATENCY_MS ?? 0);
 const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const store = openStore(dir);
+// FAIL_COMMITS=1: once a purchase is answered, every commit of a transition fails (a full disk),
+// and the engine's default for that ends the process.
+let commitsFail = false;
+const opened = openStore(dir);
+const store: typeof opened =
+  process.env.FAIL_COMMITS === '1'
+    ? { ...opened, commit: (batch) => (commitsFail && batch.states?.length ? Promise.reject(new Error('disk full (simulated)')) : opened.commit(batch)) }
+    : opened;
 const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));
 const sims = createSimulators({ store: thirdParty, latencyMs });
 const engine = createEngine({
@@ -56,6 +64,7 @@ if (mode === 'place') {
       try {
         const outcome = await engine.placeOrder({ appId: 'shop', idempotencyKey: `k${i}`, purchase: parsePurchase(body) });
         out({ answered: i, outcome });
+        commitsFail = true;
         if (outcome.kind === 'accepted') await Promise.all(outcome.items.map((item) => engine.settled(item.itemId)));
         if (outcome.kind === 'accepted' && csrAction) {
           const [{ itemId, startEventId }] = outcome.items;

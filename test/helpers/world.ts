@@ -54,11 +54,16 @@ let keys = 0;
 /** Builds a world; `engineOptions` override the engine's (fast retries by default). */
 export async function createWorld(
   t: TestContext,
-  { wrapConnectors, ...engineOptions }: Partial<EngineOptions> & { wrapConnectors?: (connectors: Connectors) => Connectors } = {},
+  {
+    wrapConnectors,
+    wrapStore,
+    ...engineOptions
+  }: Partial<EngineOptions> & { wrapConnectors?: (connectors: Connectors) => Connectors; wrapStore?: (store: EngineStore) => EngineStore } = {},
   dir?: string,
 ): Promise<World> {
   const root = dir ?? mkdtempSync(join(tmpdir(), 'engine-test-'));
-  const store = openStore(root);
+  const opened = openStore(root);
+  const store = wrapStore ? wrapStore(opened) : opened;
   const thirdParty = openThirdPartyStore(join(root, 'third-parties'));
   const sims = createSimulators({ store: thirdParty });
   const connectors = wrapConnectors ? wrapConnectors(sims.connectors) : sims.connectors;
