@@ -281,3 +281,14 @@ test('a commit that fails is fatal: the call waiting on it is never made, and th
   assert.deepEqual(children.at(-1), ['FINDADDRESSOCCUPANT', 1], 'the lookup answered, but its outcome never reached the disk');
   assert.ok(!children.some(([typeName]) => typeName === 'CREATESUBSCRIBER'), 'CREATESUBSCRIBER never began');
 });
+
+test('a journal prune that fails is fatal too: a store that cannot delete cannot be trusted to write', async (t) => {
+  const fatal: Error[] = [];
+  await createWorld(t, {
+    onFatal: (error) => fatal.push(error),
+    journalPruneEveryMs: 5,
+    wrapStore: (store) => ({ ...store, pruneJournal: () => Promise.reject(new Error('cannot delete')) }),
+  });
+  for (let waited = 0; fatal.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(fatal[0]?.message, 'cannot delete');
+});
