@@ -292,3 +292,25 @@ test('a journal prune that fails is fatal too: a store that cannot delete cannot
   for (let waited = 0; fatal.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(fatal[0]?.message, 'cannot delete');
 });
+
+test('an occupant lock the store cannot write is fatal, and the occupant step is not called without it', async (t) => {
+  const fatal: Error[] = [];
+  let lookups = 0;
+  const world = await createWorld(t, {
+    onFatal: (error) => fatal.push(error),
+    wrapStore: (store) => ({ ...store, acquireLock: () => Promise.reject(new Error('lock write failed')) }),
+    wrapConnectors: (connectors) => ({
+      ...connectors,
+      circulation: { ...connectors.circulation, findOccupants: (...args) => (lookups++, connectors.circulation.findOccupants(...args)) },
+    }),
+  });
+  const outcome = await world.purchase(purchaseBody({ subscriber: { firstName: 'Bo', lastName: 'Lee', email: 'bo@example.com' } }));
+  assert.equal(outcome.kind, 'accepted');
+  for (let waited = 0; fatal.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(fatal[0]?.message, 'lock write failed');
+  const itemId = outcome.kind === 'accepted' ? outcome.items[0].itemId : '';
+  const children = startOf(world, itemId).children.map((event) => [event.typeName, event.status]);
+  assert.deepEqual(children.at(-1), ['FINDADDRESSOCCUPANT', 1], 'the lookup waits for its lock');
+  assert.equal(lookups, 0, 'and is never called without it');
+  assert.deepEqual(operationsOf(world, itemId), ['payway:authorize']);
+});
