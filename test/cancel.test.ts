@@ -2,7 +2,7 @@
 // circulation system records the stop, 503 while it cannot, 502 when it refuses for good.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Refusal } from '../src/domain/index.ts';
+import { PermanentError, Refusal, type Connectors } from '../src/domain/index.ts';
 import { createWorld } from './helpers/world.ts';
 import { refusingStops, refused } from './helpers/failedStarts.ts';
 
@@ -50,4 +50,24 @@ test('a cancel whose stop the circulation system refuses for good fails (502) an
   await assert.rejects(world.engine.cancelItem(itemId), (error: Refusal) => error.code === 'failed' && /the account is locked/.test(error.message));
   assert.equal(world.engine.getItem(itemId)?.status, 'complete');
   assert.deepEqual(world.engine.getStartDetail(outcome.items[0].startEventId)!.compensationErrors.map((e) => e.action), ['stop-subscription']);
+});
+
+test('a cancel whose stop was refused for good, asked again once the refusal ends, answers cancelled', async (t) => {
+  let refuse = true;
+  const wrap = (c: Connectors): Connectors => ({
+    ...c,
+    circulation: Object.assign(Object.create(c.circulation), {
+      stopSubscription: (...args: Parameters<Connectors['circulation']['stopSubscription']>) =>
+        refuse ? Promise.reject(new PermanentError('third-party', 'stop-refused', 'locked')) : c.circulation.stopSubscription(...args),
+    }),
+  });
+  const world = await createWorld(t, { wrapConnectors: wrap });
+  const outcome = await world.purchase();
+  if (outcome.kind !== 'accepted') return assert.fail();
+  const itemId = outcome.items[0].itemId;
+  await world.settled(itemId);
+  await refused(world.engine.cancelItem(itemId), 'failed');
+  refuse = false;
+  const view = await world.engine.cancelItem(itemId);
+  assert.equal(view.status, 'cancelled');
 });

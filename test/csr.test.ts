@@ -283,3 +283,11 @@ test('the Event Viewer list pages with a cursor, newest first', async (t) => {
   const future = new Date(Date.now() + 60_000).toISOString();
   assert.deepEqual(world.engine.listEvents({ typeCode: 3, status: 2, from: future }).items, []);
 });
+
+test('a child event id is not a start: reprocess and close refuse it as not found', async (t) => {
+  const world = await createWorld(t);
+  const { startEventId } = await failedStart(world, doeBody());
+  const [failed] = child(world, startEventId, 'CREATESUBSCRIBER');
+  await refused(world.engine.reprocessStart(failed.eventId, 'carol'), 'not-found');
+  await refused(world.engine.closeStart(failed.eventId, 'carol'), 'not-found');
+});

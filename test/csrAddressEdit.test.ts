@@ -2,8 +2,9 @@
 // undeliverable, retried while the standardizer fails transiently, ended by a shutdown.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentError, Refusal, TransientError } from '../src/domain/index.ts';
-import { createWorld } from './helpers/world.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PermanentError, Refusal, TransientError, type Connectors } from '../src/domain/index.ts';
+import { createWorld, refusal } from './helpers/world.ts';
 import { doeBody, failedStart, detail, child, refused } from './helpers/failedStarts.ts';
 
 /** A world whose address standardizer answers as `standardizer.answer` says, counting its calls. */
@@ -85,4 +86,31 @@ test("an address edit the standardizer refuses for its own reasons is 502; a shu
   assert.equal(standardizer.calls, before, 'no call after the shutdown began');
   assert.equal((detail(world, startEventId).data as any).deliveryAddress.line1, '1 Main St');
   assert.deepEqual(detail(world, startEventId).audit, []);
+});
+
+test('a refused delivery address ends the retries of the billing address edited with it', async (t) => {
+  let billingCalls = 0;
+  const wrap = (c: Connectors): Connectors => ({
+    ...c,
+    addresses: {
+      standardize: (request, context) => {
+        if (request.field === 'billingAddress' && context.idempotencyKey.includes('/')) {
+          billingCalls += 1;
+          return Promise.reject(new TransientError('busy'));
+        }
+        return c.addresses.standardize(request, context);
+      },
+    },
+  });
+  const world = await createWorld(t, { wrapConnectors: wrap, syncBudgetMs: 2_000 });
+  const { startEventId } = await failedStart(world, doeBody());
+  billingCalls = 0;
+  const error = await refusal(world.engine.updateStart(startEventId, {
+    deliveryAddress: { postalCode: '00000' },
+    billingAddress: { line1: '9 Other Rd', city: 'Shelbyville', postalCode: '54321', country: 'US' },
+  } as never, 'carol'));
+  assert.equal(error.code, 'invalid');
+  const atAnswer = billingCalls;
+  await sleep(300);
+  assert.equal(billingCalls, atAnswer, 'no billing standardization after the answer');
 });

@@ -123,3 +123,10 @@ test("a repeat of a processSync order whose answer was never kept waits its own 
   release();
   assert.equal((await again).kind, 'complete', 'the repeat waited for the end, as the first request would have');
 });
+
+test('processSync with one item failing and one complete answers failed', async (t) => {
+  const world = await lteWorld(t);
+  await world.engine.putOffer({ offerId: 'sunday', name: 'Sunday', rateCode: 'SUNDAY-ONLY', price: 499 });
+  const outcome = await world.purchase(purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'sunday' }] }), 'k-2', 'lte');
+  assert.equal(outcome.kind, 'failed');
+});

@@ -1,7 +1,8 @@
 // End-to-end provisioning through the engine and the simulators (SPEC §2, §3, §7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Refusal, TransientError } from '../src/domain/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Refusal, TransientError, type Connectors } from '../src/domain/index.ts';
 import { customerKey } from '../src/engine/index.ts';
 import { createWorld, purchaseBody } from './helpers/world.ts';
 import type { World } from './helpers/world.ts';
@@ -313,4 +314,55 @@ test('an occupant lock the store cannot write is fatal, and the occupant step is
   assert.deepEqual(children.at(-1), ['FINDADDRESSOCCUPANT', 1], 'the lookup waits for its lock');
   assert.equal(lookups, 0, 'and is never called without it');
   assert.deepEqual(operationsOf(world, itemId), ['payway:authorize']);
+});
+
+test("three items of one order with one new email all complete, with one occupant (the lock's queue serves every waiter)", async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, items: [{ offerId: 'daily-digital' }, { offerId: 'daily-digital' }, { offerId: 'daily-digital' }] }));
+  if (outcome.kind !== 'accepted') return assert.fail(outcome.kind);
+  const timeout = sleep(8000, 'stuck', { ref: false });
+  const views = await Promise.race([Promise.all(outcome.items.map((item) => world.settled(item.itemId))), timeout]);
+  assert.notEqual(views, 'stuck');
+  assert.equal(world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant').length, 1);
+});
+
+test('with the standard lookup, emails that differ only in case, bought at once, make one occupant (the lock is per email, case aside)', async (t) => {
+  const world = await createWorld(t);
+  await world.engine.putApp({ id: 'std', name: 'Std', processSync: false, lookupStrategy: 'standard' });
+  world.sims.controls.setLatency(40);
+  const a = world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'Ann@Example.com' } }), 'k-a', 'std');
+  const b = world.purchase(purchaseBody({ subscriber: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' } }), 'k-b', 'std');
+  const outcomes = await Promise.all([a, b]);
+  for (const o of outcomes) if (o.kind === 'accepted') await world.settled(o.items[0].itemId);
+  assert.equal(world.sims.controls.ledger().filter((e) => e.operation === 'create-occupant').length, 1);
+});
+
+test('the stored item holds the standardized addresses, which later steps send, and the entered ones', async (t) => {
+  const world = await createWorld(t);
+  const outcome = await world.purchase(purchaseBody({ deliveryAddress: { line1: '1  Main St', city: 'springfield', postalCode: '12345', country: 'US' } }));
+  if (outcome.kind !== 'accepted') return assert.fail();
+  await world.settled(outcome.items[0].itemId);
+  const item = world.store.getItem(outcome.items[0].itemId)!;
+  assert.equal(item.data.deliveryAddress.city, 'Springfield');
+  assert.equal(item.enteredAddresses?.deliveryAddress.city, 'springfield');
+});
+
+test('a lock granted while the engine stops: no occupant call goes out after the stop', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let stopped = false;
+  let findsAfterStop = 0;
+  const world = await createWorld(t, {
+    wrapStore: (s) => Object.assign(Object.create(s), { acquireLock: async (n: string, h: string) => { await gate; return s.acquireLock(n, h); } }),
+    wrapConnectors: (c) => ({ ...c, circulation: Object.assign(Object.create(c.circulation), { findOccupants: (...a: Parameters<Connectors['circulation']['findOccupants']>) => { if (stopped) findsAfterStop += 1; return c.circulation.findOccupants(...a); } }) }),
+  });
+  const outcome = await world.purchase();
+  assert.equal(outcome.kind, 'accepted');
+  await sleep(100);
+  const stopping = world.engine.stop();
+  stopped = true;
+  release();
+  await stopping;
+  await sleep(100);
+  assert.equal(findsAfterStop, 0);
 });

@@ -3,6 +3,7 @@
 // answer for good and released when the third parties could not answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, Refusal, TransientError, parsePurchase, type Connectors } from '../src/domain/index.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { createSimulators } from '../src/sim/index.ts';
@@ -279,4 +280,65 @@ test('review: an engine stopping during the synchronous part answers the purchas
   assert.ok(noStarts(second), 'nothing for the Event Viewer');
   const again = await second.purchase(purchaseBody(), 'k-stopped');
   assert.equal(again.kind, 'accepted', 'the key runs the purchase afresh');
+});
+
+test('after a restart, the key of an order recovery aborted is free at once', async (t) => {
+  const dir = tempDir(t, 'probe-r6-');
+  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
+  first.sims.controls.setLatency(300);
+  const placing = first.purchase(purchaseBody(), 'k-stopped').catch((e) => e);
+  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
+  while (!authorized()) await sleep(5);
+  await first.close();
+  await placing;
+  const second = await createWorld(t, {}, dir);
+  const again = await second.purchase(purchaseBody(), 'k-stopped');
+  assert.equal(again.kind, 'accepted');
+});
+
+test('recovery after a stop in the synchronous part reports one aborted order and no item resumed (the aborted items are not resumed twice)', async (t) => {
+  const dir = tempDir(t, 'probe-r2-');
+  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
+  first.sims.controls.setLatency(300);
+  const placing = first.purchase(purchaseBody(), 'k-stopped').catch((e) => e);
+  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
+  while (!authorized()) await sleep(5);
+  await first.close();
+  await placing;
+  const store = openStore(dir);
+  const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));
+  const sims = createSimulators({ store: thirdParty });
+  const engine = createEngine({ store, connectors: sims.connectors });
+  t.after(async () => { await engine.stop(); await store.close(); await thirdParty.close(); });
+  const report = await engine.start();
+  assert.deepEqual(report, { abortedOrders: 1, resumedItems: 0 });
+});
+
+test('an unavailable answer at the deadline still waits a moment for a slow void', async (t) => {
+  const wrap = (connectors: Connectors): Connectors => {
+    const payway = connectors.gateways.payway;
+    const authorize: typeof payway.authorize = (request, context) =>
+      request.amount === 1299 ? Promise.reject(new TransientError('try later')) : payway.authorize(request, context);
+    const voidAuthorization: typeof payway.void = (request, context) => sleep(300).then(() => payway.void(request, context));
+    return { ...connectors, gateways: { ...connectors.gateways, payway: Object.assign(Object.create(payway), { authorize, void: voidAuthorization }) } };
+  };
+  const world = await createWorld(t, { wrapConnectors: wrap, syncBudgetMs: 200 });
+  const error = await refusal(world.purchase(purchaseBody({ items: [{ offerId: 'daily-digital' }, { offerId: 'weekend' }] }), 'k-two'));
+  assert.equal(error.code, 'unavailable');
+  assert.deepEqual(world.sims.controls.ledger().map((e) => e.operation), ['authorize', 'void'], 'voided before the answer');
+});
+
+test('a declined purchase is answered only once its kept refusal is written', async (t) => {
+  const world = await createWorld(t, {
+    wrapStore: (s) => Object.assign(Object.create(s), {
+      commit: async (batch: Parameters<typeof s.commit>[0]) => {
+        if (batch.orders?.some((o) => o.status === 'aborted')) await sleep(1_500);
+        return s.commit(batch);
+      },
+    }),
+  });
+  const declined = purchaseBody({ payment: { gateway: 'payway', token: 'tok_decline' } });
+  const error = await refusal(world.purchase(declined, 'k-declined'));
+  assert.equal(error.code, 'declined');
+  assert.ok(world.store.getIdempotencyRecord('shop', 'k-declined')?.refusal, 'the refusal is kept before the answer');
 });

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tempDir } from '../../test/helpers/tempDir.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,4 +44,18 @@ test('issue-review-1: after a restart the store’s holder gets its lock back ev
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(wakes.includes('A'), 'A is woken to ask again');
   assert.equal(await locks.acquire('occupant:x', 'A', () => assert.fail('A holds it')), true);
+});
+
+test('a lock another holder has in the store is asked again by the item that found it taken, and taken once released', async (t) => {
+  const dir = tempDir(t, 'probe-l7-');
+  const store = openStore(dir);
+  const locks = new OccupantLocks(store, 10);
+  t.after(async () => { locks.stop(); await store.close(); });
+  assert.equal(await store.acquireLock('occupant:x', 'A'), true);
+  let woken = 0;
+  assert.equal(await locks.acquire('occupant:x', 'B', () => (woken += 1)), false);
+  await store.commit({ releasedLocks: ['occupant:x'] });
+  await sleep(50);
+  assert.ok(woken > 0, 'B asks again');
+  assert.equal(await locks.acquire('occupant:x', 'B', () => undefined), true);
 });

@@ -272,3 +272,28 @@ test('prunes the journal below every unfinished item’s snapshot, and replay st
   await store.commit({ states: [{ itemId: 'busy', shard: 0, event: { e: 'b2' } }] });
   assert.deepEqual(store.listUnfinishedItems()[0].events, [{ e: 'b1' }, { e: 'b2' }], 'positions go on after a prune');
 });
+
+test('a prune keeps what every unfinished item of a shard replays, the oldest snapshot first', async (t) => {
+  const dir = tempDir(t, 'probe-j4-');
+  const store = openStore(dir);
+  t.after(() => store.close());
+  await store.commit({ states: [{ itemId: 'old', shard: 0, snapshot: { v: 0 }, unfinished: true }] });
+  await store.commit({ states: [{ itemId: 'old', shard: 0, event: { e: 'o1' } }] });
+  await store.commit({ states: [{ itemId: 'new', shard: 0, snapshot: { v: 'n' }, unfinished: true }] });
+  await store.commit({ states: [{ itemId: 'new', shard: 0, event: { e: 'n1' }, snapshot: { v: 'n1' } }] });
+  await store.commit({ states: [{ itemId: 'old', shard: 0, event: { e: 'o2' } }] });
+  await store.pruneJournal(1_000);
+  const old = store.listUnfinishedItems().find((s) => s.itemId === 'old');
+  assert.deepEqual(old?.events, [{ e: 'o1' }, { e: 'o2' }]);
+});
+
+test('a prune removes at most its limit', async (t) => {
+  const dir = tempDir(t, 'probe-j7-');
+  const store = openStore(dir);
+  t.after(() => store.close());
+  await store.commit({ states: [{ itemId: 'done', shard: 0, snapshot: { v: 0 }, unfinished: true }] });
+  await store.commit({ states: [{ itemId: 'done', shard: 0, event: { e: 1 } }, { itemId: 'done', shard: 0, event: { e: 2 } }] });
+  await store.commit({ states: [{ itemId: 'done', shard: 0, event: { e: 3 }, snapshot: { v: 3 }, unfinished: false }] });
+  await store.commit({ states: [{ itemId: 'x', shard: 1, event: { e: 3 }, snapshot: { v: 3 }, unfinished: false }, { itemId: 'x', shard: 1, event: { e: 4 }, snapshot: { v: 3 }, unfinished: false }] });
+  assert.equal(await store.pruneJournal(1), 1);
+});
