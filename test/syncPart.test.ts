@@ -1,7 +1,7 @@
 // The synchronous part of a purchase (SPEC §3, §4, §9): all-or-nothing per order, its failures
 // answered at once, idempotency keys claimed before any call, kept with a refusal that is the
 // answer for good and released when the third parties could not answer.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, Refusal, TransientError, parsePurchase, type Connectors } from '../src/domain/index.ts';
@@ -11,6 +11,24 @@ import { openStore, openThirdPartyStore } from '../src/store/index.ts';
 import { join } from 'node:path';
 import { createWorld, purchaseBody, refusal } from './helpers/world.ts';
 import { tempDir } from './helpers/tempDir.ts';
+
+/**
+ * An engine stopped during the synchronous part of a purchase under the key `k-stopped`: the card
+ * is authorized and its answer on its way. `placing` settles with 'accepted' or the error.
+ */
+async function stopDuringSyncPart(t: TestContext, prefix: string): Promise<{ dir: string; placing: Promise<unknown> }> {
+  const dir = tempDir(t, prefix);
+  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
+  first.sims.controls.setLatency(300);
+  const placing = first.purchase(purchaseBody(), 'k-stopped').then(
+    () => 'accepted',
+    (error: unknown) => error,
+  );
+  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
+  while (!authorized()) await sleep(5);
+  await first.close();
+  return { dir, placing };
+}
 
 const noStarts = (world: Awaited<ReturnType<typeof createWorld>>) =>
   [1, 2, 3, 9, 11].every((status) => world.engine.listEvents({ typeCode: 3, status: status as 1 }).items.length === 0);
@@ -255,17 +273,7 @@ test('issue-review-2: a key whose order started but whose answer was never kept 
 });
 
 test('review: an engine stopping during the synchronous part answers the purchase unavailable at once; after a restart the order is aborted, its authorization voided and its key free', async (t) => {
-  const dir = tempDir(t, 'stop-sync-test-');
-  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
-  first.sims.controls.setLatency(300);
-  const placing = first.purchase(purchaseBody(), 'k-stopped').then(
-    () => 'accepted',
-    (error: unknown) => error,
-  );
-  // The card is authorized and its answer is on its way when the engine stops.
-  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
-  while (!authorized()) await new Promise((resolve) => setTimeout(resolve, 5));
-  await first.close();
+  const { dir, placing } = await stopDuringSyncPart(t, 'stop-sync-test-');
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<'still waiting'>((resolve) => (timer = setTimeout(resolve, 3_000, 'still waiting')));
   const answer = await Promise.race([placing, stuck]);
@@ -283,13 +291,7 @@ test('review: an engine stopping during the synchronous part answers the purchas
 });
 
 test('after a restart, the key of an order recovery aborted is free at once', async (t) => {
-  const dir = tempDir(t, 'probe-r6-');
-  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
-  first.sims.controls.setLatency(300);
-  const placing = first.purchase(purchaseBody(), 'k-stopped').catch((e) => e);
-  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
-  while (!authorized()) await sleep(5);
-  await first.close();
+  const { dir, placing } = await stopDuringSyncPart(t, 'sync-abort-key-');
   await placing;
   const second = await createWorld(t, {}, dir);
   const again = await second.purchase(purchaseBody(), 'k-stopped');
@@ -297,13 +299,7 @@ test('after a restart, the key of an order recovery aborted is free at once', as
 });
 
 test('recovery after a stop in the synchronous part reports one aborted order and no item resumed (the aborted items are not resumed twice)', async (t) => {
-  const dir = tempDir(t, 'probe-r2-');
-  const first = await createWorld(t, { syncBudgetMs: 5_000 }, dir);
-  first.sims.controls.setLatency(300);
-  const placing = first.purchase(purchaseBody(), 'k-stopped').catch((e) => e);
-  const authorized = () => first.sims.controls.ledger().some((entry) => entry.operation === 'authorize');
-  while (!authorized()) await sleep(5);
-  await first.close();
+  const { dir, placing } = await stopDuringSyncPart(t, 'sync-abort-report-');
   await placing;
   const store = openStore(dir);
   const thirdParty = openThirdPartyStore(join(dir, 'third-parties'));

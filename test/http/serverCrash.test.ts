@@ -49,15 +49,7 @@ test('killed under purchase load: every purchase answered 2xx completes after a 
   for (let waited = 0; !recoveryLine() && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   const recovery = recoveryLine();
   assert.ok(recovery && JSON.parse(recovery).resumedItems > 0, `the kill left items in flight: ${recovery}`);
-  const deadline = Date.now() + 60_000;
-  for (const { orderId } of answered) {
-    for (;;) {
-      const order = (await (await second.request('GET', `/v1/orders/${orderId}`, { token: key })).json()) as { items: Array<{ status: string }> };
-      if (order.items.every((item) => item.status === 'complete')) break;
-      assert.ok(Date.now() < deadline, `order ${orderId} completes: ${JSON.stringify(order)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  await allComplete(second, key, answered.map((order) => order.orderId));
   const ledger = ((await (await second.request('GET', '/v1/sim/ledger', { token: ADMIN })).json()) as { items: Array<{ itemId: string; operation: string; calls: number }> }).items;
   for (const { itemIds } of answered) {
     for (const itemId of itemIds) {
@@ -147,15 +139,7 @@ test('repeated with their keys after a SIGKILL under load, purchases get their f
   assert.deepEqual(await Promise.all(bodies.map((_, i) => purchase(second, i))), repeats);
 
   const orders = repeats.map((answer) => JSON.parse(answer.text) as { orderId: string; items: Array<{ itemId: string }> });
-  const deadline = Date.now() + 60_000;
-  for (const { orderId } of orders) {
-    for (;;) {
-      const order = (await (await second.request('GET', `/v1/orders/${orderId}`, { token: key })).json()) as { items: Array<{ status: string }> };
-      if (order.items.every((item) => item.status === 'complete')) break;
-      assert.ok(Date.now() < deadline, `order ${orderId} completes: ${JSON.stringify(order)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  await allComplete(second, key, orders.map((order) => order.orderId));
   const ledger = ((await (await second.request('GET', '/v1/sim/ledger', { token: ADMIN })).json()) as { items: Array<{ itemId: string; operation: string }> }).items;
   const byItem = new Map<string, string[]>();
   for (const entry of ledger) byItem.set(entry.itemId, [...(byItem.get(entry.itemId) ?? []), entry.operation].sort());
@@ -173,6 +157,19 @@ async function readUntil(stream: SseReader, seen: SseMessage[], done: (message: 
     assert.ok(message, 'the stream ended early');
     seen.push(message);
     if (done(message)) return;
+  }
+}
+
+/** Resolves once every order's items are complete (within 60 s), reading them over HTTP. */
+async function allComplete(server: ServerChild, key: string, orderIds: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (const orderId of orderIds) {
+    for (;;) {
+      const order = (await (await server.request('GET', `/v1/orders/${orderId}`, { token: key })).json()) as { items: Array<{ status: string }> };
+      if (order.items.every((item) => item.status === 'complete')) break;
+      assert.ok(Date.now() < deadline, `order ${orderId} completes: ${JSON.stringify(order)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
 
